@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""The CDK app: developer roles for the principals in the configuration, checked by cdk-nag."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from aws_cdk import App
+
+from stacks.app_builder import build_app, target_account
+from stacks.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
+from stacks.profiles import PROFILES_FILE, render_profiles
+
+
+def main() -> int:
+    app = App()
+    try:
+        config = load_config(
+            app.node.try_get_context(CONTEXT_KEY),
+            app.node.try_get_context(CONTEXT_FILE_KEY),
+            Path.cwd(),
+        )
+    except ConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    build_app(app, config)
+    try:
+        assembly = app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        print(
+            "cdk-nag: unacknowledged findings (listed above); nothing was synthesized",
+            file=sys.stderr,
+        )
+        return 1
+    profiles = Path(assembly.directory) / PROFILES_FILE
+    profiles.write_text(render_profiles(config.roles, target_account(config)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
