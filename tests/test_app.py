@@ -1,0 +1,88 @@
+"""`cdk synth` through the real CDK CLI, as platform engineers run it (no AWS credentials)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+
+
+def cdk_synth(outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and not key.startswith("CDK_")
+    }
+    env.update(CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="true")
+    # No credentials anywhere: synthesis must not need them.
+    env.update(
+        AWS_CONFIG_FILE=str(outdir / "none"), AWS_SHARED_CREDENTIALS_FILE=str(outdir / "none")
+    )
+    return subprocess.run(
+        [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(outdir), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    result = cdk_synth(outdir)
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+def test_default_configuration_synthesizes_one_role_per_example_principal(
+    default_synth: Path,
+) -> None:
+    template = json.loads((default_synth / "DeveloperRoles.template.json").read_text())
+    configured = json.loads((REPO / "cdk.json").read_text())["context"]["developerRoles"]
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == len(configured["principals"])
+    for role in roles:
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+        assert "PowerUserAccess" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+
+
+def test_no_unacknowledged_cdk_nag_finding(default_synth: Path) -> None:
+    report = json.loads((default_synth / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def test_profiles_are_written_next_to_the_templates(default_synth: Path) -> None:
+    profiles = (default_synth / "aws-config-profiles.ini").read_text()
+    assert "[profile alice-power-user-mfa]" in profiles
+    assert "role_arn = arn:aws:iam::123456789012:role/developers/PowerUser-alice" in profiles
+    assert "credential_process = python3 " in profiles
+    assert "assume_role.py --profile alice-power-user-mfa --format json" in profiles
+
+
+def test_configuration_with_five_mistakes_fails_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "devs.yaml").write_text(
+        "principals:\n"
+        "  - arn:aws:iam::123456789012:user/*\n"
+        "  - '123456789012'\n"
+        "  - arn:aws:iam::123456789012:user/alice\n"
+        "  - arn:aws:iam::123456789012:user/alice\n"
+        "  - arn: arn:aws:iam::123456789012:user/bob\n"
+        "    maxSessionDuraton: 2h\n"
+        "    maxMfaAge: 13h\n"
+    )
+    outdir = tmp_path / "out"
+    result = cdk_synth(outdir, "-c", f"developerRolesFile={tmp_path / 'devs.yaml'}")
+    assert result.returncode != 0
+    assert "5 problems; nothing was synthesized" in result.stderr
+    for fragment in ["wildcard", "whole account", "listed twice", "maxSessionDuraton", "maxMfaAge"]:
+        assert fragment in result.stderr
+    assert not list(outdir.glob("*.template.json"))
