@@ -1,0 +1,107 @@
+"""Map botocore exceptions to one-line messages and exit codes (see ``errors``).
+
+Imported only after boto3 is, on the path that calls AWS. AWS error messages carry no
+secrets; they are quoted on one line.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import botocore.exceptions
+
+from mfa_assume.errors import ExitCode, HelperError
+
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_INVALID = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "IncompleteSignature",
+    "AuthFailure",
+}
+
+
+class Context(NamedTuple):
+    """What was being attempted, for the message."""
+
+    operation: str
+    role_arn: str
+    base: str  # "profile 'default'" or "the default credential chain"
+    serial: str | None = None
+    duration_seconds: int | None = None
+    config_hint: str = "set mfa_serial in the profile"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def translate(exc: Exception, ctx: Context) -> HelperError:
+    """The :class:`HelperError` for a failed AWS call."""
+    if isinstance(
+        exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
+    ):
+        return HelperError(
+            ExitCode.BASE_CREDENTIALS,
+            f"no usable AWS credentials in {ctx.base}; set aws_access_key_id and "
+            "aws_secret_access_key there (aws configure) or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY",
+        )
+    if isinstance(exc, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError):
+        endpoint = exc.kwargs.get("endpoint_url") or "the AWS endpoint"
+        return HelperError(
+            ExitCode.ENDPOINT_UNREACHABLE,
+            f"cannot reach {endpoint} ({type(exc).__name__}); check the network, "
+            "--region and AWS_ENDPOINT_URL",
+        )
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return _client_error(exc, ctx)
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return HelperError(ExitCode.AWS_OTHER, f"{ctx.operation} failed: {_one_line(str(exc))}")
+    raise exc
+
+
+def _client_error(exc: botocore.exceptions.ClientError, ctx: Context) -> HelperError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    message = _one_line(str(error.get("Message", "")))
+    said = f"({code}: {message})"
+    if code in _EXPIRED:
+        return HelperError(
+            ExitCode.BASE_CREDENTIALS,
+            f"the credentials of {ctx.base} have expired {said}; renew them and retry",
+        )
+    if code in _INVALID:
+        return HelperError(
+            ExitCode.BASE_CREDENTIALS,
+            f"the credentials of {ctx.base} were rejected {said}; check the access key",
+        )
+    if code == "AccessDenied":
+        return _access_denied(message, said, ctx)
+    if code == "ValidationError" and "DurationSeconds exceeds" in message:
+        return HelperError(
+            ExitCode.DURATION_TOO_LONG,
+            f"{ctx.duration_seconds} seconds is longer than {ctx.role_arn} allows {said}; "
+            "ask for less with --duration-seconds (e.g. 1h) or raise the role's "
+            "MaxSessionDuration",
+        )
+    return HelperError(ExitCode.AWS_OTHER, f"{ctx.operation} failed {said}")
+
+
+def _access_denied(message: str, said: str, ctx: Context) -> HelperError:
+    if message.startswith("MultiFactorAuthentication failed"):
+        return HelperError(
+            ExitCode.MFA_REJECTED,
+            f"the MFA code was rejected for device {ctx.serial} {said}; it was mistyped, "
+            "expired, or already used (each code works once: wait for the next one), or "
+            "the serial is not your device",
+        )
+    if ctx.operation == "AssumeRole" and ctx.serial is None:
+        return HelperError(
+            ExitCode.MFA_REQUIRED,
+            f"AssumeRole on {ctx.role_arn} was denied and no MFA code was sent: the role "
+            "requires MFA. Pass --serial-number arn:aws:iam::ACCOUNT:mfa/NAME (or "
+            f"{ctx.config_hint}) and let the helper ask for the code, or add --token-code",
+        )
+    return HelperError(ExitCode.ACCESS_DENIED, f"{ctx.operation} was denied {said}")

@@ -1,0 +1,137 @@
+"""Pure validation and cleaning of user input, applied before any AWS call.
+
+Each ``check_*``/``parse_*`` function returns the accepted value or raises
+:class:`~mfa_assume.errors.InputError` with a one-line message saying what was wrong and
+what is accepted. Messages never repeat an MFA code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mfa_assume.errors import InputError
+
+MIN_DURATION = 900  # 15 minutes, the STS minimum
+MAX_DURATION = 43_200  # 12 hours, the largest MaxSessionDuration a role can have
+NAME_MIN, NAME_MAX = 2, 64  # RoleSessionName and SourceIdentity length limits
+
+_STS_NAME_CHARS = "A-Za-z0-9_+=,.@-"  # STS's [\w+=,.@-], ASCII only
+_STS_NAME = re.compile(f"[{_STS_NAME_CHARS}]+")
+_NOT_STS_NAME_CHAR = re.compile(f"[^{_STS_NAME_CHARS}]+")
+_TOKEN = re.compile(r"[0-9]{6}")
+_DURATION = re.compile(r"([0-9]+)([smh]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+_PARTITION = r"aws(?:-[a-z]+)*"
+_ROLE_ARN = re.compile(
+    rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}"
+)
+_MFA_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:mfa/(?:[\w+=,.@-]+/)*[\w+=,.@-]+")
+_USER_ARN = re.compile(
+    rf"arn:({_PARTITION}):iam::([0-9]{{12}}):user/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
+)
+_HARDWARE_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}")
+
+
+def check_token_code(code: str) -> str:
+    """Accept a six-digit MFA code (surrounding spaces ignored)."""
+    code = code.strip()
+    if _TOKEN.fullmatch(code):
+        return code
+    if not code:
+        problem = "is empty"
+    elif not code.isdigit():
+        problem = "contains characters other than digits"
+    else:
+        problem = f"has {len(code)} digits"
+    raise InputError(f"MFA code {problem}; expected the six digits shown by your MFA device")
+
+
+def check_serial_number(serial: str) -> str:
+    """Accept an MFA device ARN (any partition) or a hardware MFA serial number."""
+    serial = serial.strip()
+    user = _USER_ARN.fullmatch(serial)
+    if user:
+        partition, account, name = user.groups()
+        raise InputError(
+            f"MFA serial {serial} is an IAM user ARN, not an MFA device; expected a device ARN "
+            f"such as arn:{partition}:iam::{account}:mfa/{name} or a hardware serial "
+            "such as GAHT12345678"
+        )
+    if _MFA_ARN.fullmatch(serial):
+        return serial
+    if serial.startswith("arn:") or not _HARDWARE_SERIAL.fullmatch(serial):
+        raise InputError(
+            f"MFA serial {serial!r} is not valid; expected a device ARN "
+            "(arn:aws:iam::123456789012:mfa/NAME) or a hardware serial of 9-256 characters "
+            "from [A-Za-z0-9_+=/:,.@-] such as GAHT12345678"
+        )
+    return serial
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from ``3600``, ``3600s``, ``15m`` or ``12h``; 15 minutes to 12 hours."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise InputError(
+            f"duration {text!r} is not understood; expected seconds (3600) "
+            "or a number with s, m or h (15m, 1h, 12h)"
+        )
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise InputError(
+            f"duration {text} ({seconds} seconds) is out of range; expected 900 to 43200 "
+            "seconds (15m to 12h)"
+        )
+    return seconds
+
+
+def check_role_arn(arn: str) -> str:
+    """Accept an IAM role ARN such as ``arn:aws:iam::123456789012:role/path/Name``."""
+    arn = arn.strip()
+    if _ROLE_ARN.fullmatch(arn):
+        return arn
+    raise InputError(
+        f"role ARN {arn!r} is malformed; expected arn:PARTITION:iam::ACCOUNT_ID:role/[PATH/]NAME "
+        "such as arn:aws:iam::123456789012:role/developers/PowerUser-alice"
+    )
+
+
+def _check_sts_name(value: str, what: str) -> str:
+    if NAME_MIN <= len(value) <= NAME_MAX and _STS_NAME.fullmatch(value):
+        if what == "source identity" and value.lower().startswith("aws:"):
+            raise InputError("source identity must not start with 'aws:'")
+        return value
+    raise InputError(
+        f"{what} {value!r} is not valid; expected {NAME_MIN}-{NAME_MAX} characters "
+        "from A-Z a-z 0-9 and _+=,.@-"
+    )
+
+
+def check_session_name(name: str) -> str:
+    """Accept a RoleSessionName as STS does: 2-64 characters of ``[\\w+=,.@-]``."""
+    return _check_sts_name(name, "role session name")
+
+
+def check_source_identity(value: str) -> str:
+    """Accept a SourceIdentity as STS does: 2-64 characters of ``[\\w+=,.@-]``."""
+    return _check_sts_name(value, "source identity")
+
+
+def clean_sts_name(raw: str, fallback: str = "mfa-assume") -> str:
+    """Turn any text (a user name, a caller ARN's last part) into a valid STS name."""
+    cleaned = _NOT_STS_NAME_CHAR.sub("-", raw).strip("-")[:NAME_MAX]
+    if len(cleaned) < NAME_MIN:
+        cleaned = fallback if not cleaned else f"{cleaned}-{fallback}"[:NAME_MAX]
+    return cleaned
+
+
+def name_from_caller_arn(caller_arn: str) -> str:
+    """The default session name / source identity for a caller ARN.
+
+    ``arn:aws:iam::1:user/developers/alice`` gives ``alice``;
+    ``arn:aws:sts::1:assumed-role/Role/alice`` gives ``alice``; a root ARN gives ``root``.
+    """
+    resource = caller_arn.split(":", 5)[-1]
+    if resource == "root":
+        return "root"
+    return clean_sts_name(resource.rsplit("/", 1)[-1])

@@ -1,0 +1,59 @@
+"""Exit codes and the one exception type the command-line layer turns into a message.
+
+| Code | Meaning                                                                     |
+|------|-----------------------------------------------------------------------------|
+| 0    | Success (with ``-- command``: the command's own exit code is passed through) |
+| 1    | Unexpected AWS error (the message names the AWS error code)                  |
+| 2    | Invalid input, found before any AWS call (flags, profile, token, ARN, ...)   |
+| 3    | An MFA code is needed but none could be read (no terminal, empty stdin)      |
+| 4    | Base credentials missing, expired or invalid                                 |
+| 5    | The role requires MFA and no MFA code was sent                               |
+| 6    | MFA code rejected (wrong, expired, already used, or serial not yours)        |
+| 7    | MFA device serial could not be found (not permitted to list MFA devices)     |
+| 8    | Access denied for another reason (trust policy, permissions)                 |
+| 9    | Requested duration above the role's maximum session duration                 |
+| 10   | AWS endpoint unreachable                                                     |
+| 11   | A local file could not be written (credentials file, output)                 |
+| 126  | ``-- command`` found but not executable                                      |
+| 127  | ``-- command`` not found                                                     |
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    AWS_OTHER = 1
+    INVALID_INPUT = 2
+    NO_TOKEN = 3
+    BASE_CREDENTIALS = 4
+    MFA_REQUIRED = 5
+    MFA_REJECTED = 6
+    SERIAL_NOT_FOUND = 7
+    ACCESS_DENIED = 8
+    DURATION_TOO_LONG = 9
+    ENDPOINT_UNREACHABLE = 10
+    LOCAL_WRITE = 11
+    COMMAND_NOT_EXECUTABLE = 126
+    COMMAND_NOT_FOUND = 127
+
+
+class HelperError(Exception):
+    """A failure that ends the run with a one-line message and a documented exit code.
+
+    Messages never contain secrets (secret keys, session tokens, MFA codes).
+    """
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class InputError(HelperError):
+    """Invalid input found before any AWS call (exit code 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ExitCode.INVALID_INPUT, message)

@@ -1,0 +1,121 @@
+"""Turn command-line options, environment and profile into one validated request.
+
+Everything here happens before any AWS call: a bad value ends the run with exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from mfa_assume import checks, profiles
+from mfa_assume.errors import InputError
+
+DEFAULT_DURATION = 3600
+STDIN = "-"
+
+
+class Options(NamedTuple):
+    """What the user asked for; ``None`` means "not given"."""
+
+    role_arn: str | None = None
+    role_session_name: str | None = None
+    serial_number: str | None = None
+    token_code: str | None = None
+    duration_seconds: str | None = None
+    source_identity: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    no_mfa: bool = False
+    refresh: bool = False
+
+    def __repr__(self) -> str:  # never show the MFA code
+        return f"Options(profile={self.profile!r}, role_arn={self.role_arn!r}, ...)"
+
+
+class Request(NamedTuple):
+    """A validated AssumeRole request; ``None`` fields get defaults from AWS at call time."""
+
+    role_arn: str
+    duration_seconds: int
+    session_name: str | None
+    source_identity: str | None
+    serial_number: str | None
+    token_code: str | None  # six digits, "-" or None
+    base_profile: str | None  # None: the default credential chain
+    profile: str | None  # the profile named by --profile / AWS_PROFILE, for messages
+    region: str | None
+    no_mfa: bool
+    refresh: bool
+
+    def __repr__(self) -> str:  # never show the MFA code
+        return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
+
+    def cache_key_parts(self, env: Mapping[str, str]) -> dict[str, str]:
+        """What makes two runs share cached credentials (see ``cache.key_for``)."""
+        return {
+            "version": "1",
+            "role_arn": self.role_arn,
+            "session_name": self.session_name or "<caller>",
+            "source_identity": self.source_identity or "<caller>",
+            "caller": profiles.base_fingerprint(self.base_profile, env),
+            "endpoint": env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or "",
+        }
+
+
+def _profile_settings(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    section = profiles.load_profile(name, env)
+    if section is None:
+        raise InputError(
+            f"profile {name!r} not found in {profiles.config_path(env)} "
+            f"or {profiles.credentials_path(env)}"
+        )
+    return section
+
+
+def build_request(options: Options, env: Mapping[str, str]) -> Request:
+    """Merge flags over the profile's settings and validate every value."""
+    profile = options.profile or env.get("AWS_PROFILE") or None
+    settings: dict[str, str] = {}
+    base_profile = profile
+    if profile is not None:
+        settings = _profile_settings(profile, env)
+        if "role_arn" in settings:  # a role profile: base credentials from source_profile
+            base_profile = settings.get("source_profile")
+            if not base_profile:
+                raise InputError(
+                    f"profile {profile!r} has role_arn but no source_profile; add "
+                    "source_profile = NAME (credential_source is not supported)"
+                )
+            if base_profile == profile:
+                raise InputError(f"profile {profile!r} names itself as source_profile")
+    role_arn = options.role_arn or settings.get("role_arn")
+    if not role_arn:
+        raise InputError(
+            "no role to assume; pass --role-arn ARN or --profile NAME of a profile with role_arn"
+        )
+    serial = options.serial_number or settings.get("mfa_serial")
+    duration = options.duration_seconds or settings.get("duration_seconds")
+    session_name = options.role_session_name or settings.get("role_session_name")
+    token = options.token_code
+    if token is not None and token != STDIN:
+        token = checks.check_token_code(token)
+    if options.no_mfa and (options.serial_number or token):
+        raise InputError("--no-mfa cannot be combined with an MFA serial or token code")
+    return Request(
+        role_arn=checks.check_role_arn(role_arn),
+        duration_seconds=checks.parse_duration(duration) if duration else DEFAULT_DURATION,
+        session_name=checks.check_session_name(session_name) if session_name else None,
+        source_identity=(
+            checks.check_source_identity(options.source_identity)
+            if options.source_identity
+            else None
+        ),
+        serial_number=None if options.no_mfa or not serial else checks.check_serial_number(serial),
+        token_code=token,
+        base_profile=base_profile,
+        profile=profile,
+        region=options.region or settings.get("region") or None,
+        no_mfa=options.no_mfa,
+        refresh=options.refresh,
+    )
