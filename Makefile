@@ -10,8 +10,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.setup-done
 CDK := cdk
+# CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
+CDK_ARGS += $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
-.PHONY: setup synth deploy diff test lint fmt typecheck unit demo bench bench-helper bench-synth clean
+.PHONY: setup synth deploy diff add-me test lint fmt demo bench bench-helper clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -36,6 +38,10 @@ diff: setup
 ## deploy: deploy to the account of your current AWS credentials (keeps the approval prompt)
 deploy: setup
 	$(CDK) deploy --all --require-approval broadening $(CDK_ARGS)
+
+## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
+add-me: setup
+	$(PY) scripts/add_caller.py $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE))
 
 ## lint: ruff (lint and format check) and mypy
 lint: setup

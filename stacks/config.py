@@ -74,10 +74,10 @@ class ConfigError(ValueError):
         self.source = source
         super().__init__(self.report())
 
-    def report(self) -> str:
+    def report(self, consequence: str = "nothing was synthesized") -> str:
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.source}: {count} {noun}; nothing was synthesized:"]
+        lines = [f"{self.source}: {count} {noun}; {consequence}:"]
         lines += [f"  - {problem}" for problem in self.problems]
         return "\n".join(lines)
 
