@@ -34,7 +34,7 @@ def synth() -> Synth:
     return make
 
 
-def role_named(template: Template, name: str) -> tuple[str, dict[str, Any]]:
+def role_named(template: Template, name: str) -> tuple[str, Any]:
     found = template.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": name}})
     assert len(found) == 1, f"expected one role named {name}, found {list(found)}"
     return next(iter(found.items()))
