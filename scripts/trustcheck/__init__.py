@@ -1,0 +1,7 @@
+"""Proof that each developer role's trust policy means what the project says it means.
+
+An independent IAM policy evaluator (``@cloud-copilot/iam-simulate``, run by ``simulate.mjs``)
+decides a matrix of STS requests (:mod:`trustcheck.matrix`) against every synthesized trust
+policy (:mod:`trustcheck.templates`); ``python -m trustcheck`` prints the table and exits
+non-zero on any unexpected decision. See ``docs/trust-proof.md``.
+"""
