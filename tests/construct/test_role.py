@@ -151,6 +151,25 @@ def test_props_reach_the_role(make_role: MakeRole) -> None:
     )
 
 
+def test_principals_matched_by_pattern_and_organisation(make_role: MakeRole) -> None:
+    statements = Capture()
+    make_role(
+        principals=[],
+        principal_arn_patterns=["arn:aws:iam::123456789012:user/payments-*"],
+        principal_org_id="o-a1b2c3d4e5",
+    ).has_resource_properties(
+        "AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": statements}}
+    )
+    (statement,) = statements.as_array()
+    assert statement["Principal"] == {"AWS": "*"}
+    assert statement["Condition"] == {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/payments-*"},
+        "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+    }
+
+
 def test_role_is_a_public_attribute() -> None:
     stack = Stack(App(), "Test")
     developer = DeveloperRole(stack, "Dev", principals=[ALICE])
@@ -200,8 +219,20 @@ def test_role_is_a_public_attribute() -> None:
         ),
         pytest.param(
             {"principals": []},
-            "principals: at least one principal ARN must be trusted",
+            "principals: at least one principal ARN (or an ARN pattern or organisation) must be "
+            "trusted",
             id="no-principals",
+        ),
+        pytest.param(
+            {"principals": [], "principal_arn_patterns": ["arn:aws:iam::*:user/x-*"]},
+            "principal_arn_patterns: principal ARN pattern 'arn:aws:iam::*:user/x-*' must name "
+            "its partition and account literally",
+            id="pattern-without-account",
+        ),
+        pytest.param(
+            {"principal_org_id": "my-org"},
+            "principal_org_id: 'my-org' is not an organisation ID (o-...)",
+            id="org-id",
         ),
         pytest.param(
             {"principals": ["*"]},

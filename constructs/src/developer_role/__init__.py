@@ -1,13 +1,7 @@
 """A reusable AWS CDK construct for MFA-gated PowerUser developer roles."""
 
-from developer_role.role import (
-    POWER_USER_ACCESS,
-    TRUST_ACTIONS,
-    DeveloperRole,
-    DeveloperRoleError,
-    mfa_conditions,
-    trust_statement,
-)
+from developer_role.role import POWER_USER_ACCESS, DeveloperRole, DeveloperRoleError
+from developer_role.trust import TRUST_ACTIONS, mfa_conditions, policy_length, trust_policy
 
 __all__ = [
     "POWER_USER_ACCESS",
@@ -15,5 +9,6 @@ __all__ = [
     "DeveloperRole",
     "DeveloperRoleError",
     "mfa_conditions",
-    "trust_statement",
+    "policy_length",
+    "trust_policy",
 ]

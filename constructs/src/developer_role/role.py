@@ -9,6 +9,7 @@ from aws_cdk import Duration, Tags, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from developer_role.trust import pattern_accounts, trust_policy
 from developer_role.validation import (
     mfa_age_error,
     path_error,
@@ -17,52 +18,21 @@ from developer_role.validation import (
 )
 
 POWER_USER_ACCESS = "PowerUserAccess"
-TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity")
 
 
 class DeveloperRoleError(ValueError):
     """A prop of :class:`DeveloperRole` is outside what IAM accepts."""
 
 
-def mfa_conditions(
-    max_mfa_age: Duration, *, require_source_identity: bool = False
-) -> dict[str, dict[str, str]]:
-    """The trust-policy conditions every developer role carries.
-
-    ``Bool`` rather than ``BoolIfExists``: with ``IfExists`` a request signed with long-term
-    access keys, where the key is absent, would pass without MFA.
-    """
-    conditions = {
-        "Bool": {"aws:MultiFactorAuthPresent": "true"},
-        "NumericLessThan": {"aws:MultiFactorAuthAge": str(int(max_mfa_age.to_seconds()))},
-    }
-    if require_source_identity:
-        conditions["Null"] = {"sts:SourceIdentity": "false"}
-    return conditions
-
-
-def trust_statement(
-    principals: Sequence[str],
-    conditions: Mapping[str, Mapping[str, Any]],
-    *,
-    sid: str = "AssumeWithMfa",
-) -> iam.PolicyStatement:
-    """One ``Allow`` for the named principals on the trust actions under ``conditions``."""
-    return iam.PolicyStatement(
-        sid=sid,
-        effect=iam.Effect.ALLOW,
-        principals=[iam.ArnPrincipal(arn) for arn in principals],
-        actions=list(TRUST_ACTIONS),
-        conditions=dict(conditions),
-    )
-
-
 class DeveloperRole(Construct):
-    """An IAM role with PowerUserAccess that the named principals can assume only with MFA.
+    """An IAM role with PowerUserAccess that trusted principals can assume only with MFA.
 
     The trust policy allows ``sts:AssumeRole`` and ``sts:SetSourceIdentity`` when
     ``aws:MultiFactorAuthPresent`` is true and ``aws:MultiFactorAuthAge`` is below
-    ``max_mfa_age``. The role itself is :attr:`role`.
+    ``max_mfa_age``. Principals are trusted by ARN (``principals``), by ARN pattern
+    (``principal_arn_patterns``, matched with ``ArnLike`` on ``aws:PrincipalArn``) or by
+    organisation (``principal_org_id``). The role itself is :attr:`role`; its trust policy
+    document is :attr:`trust_policy`.
     """
 
     def __init__(
@@ -70,7 +40,9 @@ class DeveloperRole(Construct):
         scope: Construct,
         id_: str,
         *,
-        principals: Sequence[str],
+        principals: Sequence[str] = (),
+        principal_arn_patterns: Sequence[str] = (),
+        principal_org_id: str | None = None,
         max_session: Duration | None = None,
         max_mfa_age: Duration | None = None,
         managed_policies: Sequence[iam.IManagedPolicy] | None = None,
@@ -80,27 +52,29 @@ class DeveloperRole(Construct):
         path: str = "/",
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
-        extra_trust_statements: Sequence[iam.PolicyStatement] = (),
     ) -> None:
         super().__init__(scope, id_)
-        max_session = max_session or Duration.hours(1)
-        max_mfa_age = max_mfa_age or Duration.hours(1)
+        session_seconds = int((max_session or Duration.hours(1)).to_seconds())
+        mfa_age_seconds = int((max_mfa_age or Duration.hours(1)).to_seconds())
         _check_props(
             principals=principals,
-            has_extra_statements=bool(extra_trust_statements),
-            max_session=max_session,
-            max_mfa_age=max_mfa_age,
+            principal_arn_patterns=principal_arn_patterns,
+            principal_org_id=principal_org_id,
+            session_seconds=session_seconds,
+            mfa_age_seconds=mfa_age_seconds,
             role_name=role_name,
             path=path,
         )
         if managed_policies is None:
             managed_policies = [iam.ManagedPolicy.from_aws_managed_policy_name(POWER_USER_ACCESS)]
 
-        conditions = mfa_conditions(max_mfa_age, require_source_identity=require_source_identity)
-        statements = [trust_statement(principals, conditions)] if principals else []
-        statements.extend(extra_trust_statements)
-        self.trust_policy = iam.PolicyDocument(statements=statements)
-
+        self.trust_policy: dict[str, Any] = trust_policy(
+            principals=principals,
+            principal_arn_patterns=principal_arn_patterns,
+            principal_org_id=principal_org_id,
+            max_mfa_age_seconds=mfa_age_seconds,
+            require_source_identity=require_source_identity,
+        )
         self.role = iam.Role(
             self,
             "Role",
@@ -109,7 +83,7 @@ class DeveloperRole(Construct):
             role_name=role_name,
             path=path,
             description=description,
-            max_session_duration=max_session,
+            max_session_duration=Duration.seconds(session_seconds),
             managed_policies=list(managed_policies),
             permissions_boundary=permissions_boundary,
         )
@@ -123,20 +97,30 @@ class DeveloperRole(Construct):
 def _check_props(
     *,
     principals: Sequence[str],
-    has_extra_statements: bool,
-    max_session: Duration,
-    max_mfa_age: Duration,
+    principal_arn_patterns: Sequence[str],
+    principal_org_id: str | None,
+    session_seconds: int,
+    mfa_age_seconds: int,
     role_name: str | None,
     path: str,
 ) -> None:
     problems: list[str | None] = []
-    if not principals and not has_extra_statements:
-        problems.append("principals: at least one principal ARN must be trusted")
+    if not principals and not principal_arn_patterns and not principal_org_id:
+        problems.append(
+            "principals: at least one principal ARN (or an ARN pattern or organisation) "
+            "must be trusted"
+        )
     for arn in principals:
         if not Token.is_unresolved(arn) and (arn == "*" or not arn.startswith("arn:")):
             problems.append(f"principals: {arn!r} is not a principal ARN")
-    problems.append(session_duration_error("max_session", int(max_session.to_seconds())))
-    problems.append(mfa_age_error("max_mfa_age", int(max_mfa_age.to_seconds())))
+    try:
+        pattern_accounts(principal_arn_patterns)
+    except ValueError as error:
+        problems.append(f"principal_arn_patterns: {error}")
+    if principal_org_id is not None and not principal_org_id.startswith("o-"):
+        problems.append(f"principal_org_id: {principal_org_id!r} is not an organisation ID (o-...)")
+    problems.append(session_duration_error("max_session", session_seconds))
+    problems.append(mfa_age_error("max_mfa_age", mfa_age_seconds))
     if role_name is not None and not Token.is_unresolved(role_name):
         problems.append(role_name_error("role_name", role_name))
     if not Token.is_unresolved(path):
