@@ -98,8 +98,6 @@ def check_role_arn(arn: str) -> str:
 
 def _check_sts_name(value: str, what: str) -> str:
     if NAME_MIN <= len(value) <= NAME_MAX and _STS_NAME.fullmatch(value):
-        if what == "source identity" and value.lower().startswith("aws:"):
-            raise InputError("source identity must not start with 'aws:'")
         return value
     raise InputError(
         f"{what} {value!r} is not valid; expected {NAME_MIN}-{NAME_MAX} characters "

@@ -15,6 +15,7 @@ from mfa_assume.errors import InputError
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*$")
 _PROFILE_NAME = re.compile(r"[\w+=,.@-]+")
+_MARKER = "written by mfa-assume"
 
 
 def section_lines(name: str, creds: Credentials) -> list[str]:
@@ -23,17 +24,25 @@ def section_lines(name: str, creds: Credentials) -> list[str]:
         f"aws_access_key_id = {creds.access_key_id}\n",
         f"aws_secret_access_key = {creds.secret_access_key}\n",
         f"aws_session_token = {creds.session_token}\n",
-        f"# expires {creds.expiration_iso()} (written by mfa-assume)\n",
+        f"# expires {creds.expiration_iso()} ({_MARKER})\n",
     ]
 
 
 def replace_section(text: str, name: str, new_section: list[str]) -> str:
-    """``text`` with section ``[name]`` replaced by ``new_section`` (appended if absent)."""
+    """``text`` with section ``[name]`` replaced by ``new_section`` (appended if absent).
+
+    Blank and comment lines at the end of the old section are kept when another section
+    follows (they usually introduce it), except our own ``written by`` line.
+    """
     out: list[str] = []
+    held: list[str] = []  # blank/comment lines inside the old section, not yet placed
     inside = replaced = False
     for line in text.splitlines(keepends=True):
         match = _SECTION.match(line)
         if match:
+            if inside:
+                out.extend(held)
+                held = []
             inside = match.group(1) == name
             if inside:
                 if not replaced:
@@ -42,9 +51,14 @@ def replace_section(text: str, name: str, new_section: list[str]) -> str:
                 continue
         if not inside:
             out.append(line)
+        elif not line.strip() or line.lstrip().startswith(("#", ";")):
+            if _MARKER not in line:
+                held.append(line)
+        else:
+            held = []
     if not replaced:
         if out and not out[-1].endswith("\n"):
-            out.append("\n")
+            out[-1] += "\n"
         if out and out[-1].strip():
             out.append("\n")
         out.extend(new_section)

@@ -1,0 +1,218 @@
+"""Fixtures for the assume-role helper tests: isolated AWS files, a fixed clock, stubs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mfa_assume import flow
+from mfa_assume.credentials import Credentials
+
+NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/developers/PowerUser-alice"
+SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
+USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/developers/alice"
+BASE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+TEMP_KEY_ID = "ASIATEMPORARYKEY0001"
+TEMP_SECRET = "temporary/secret+key=="
+TEMP_TOKEN = "FwoGZXIvYXdzEXAMPLETOKEN/+=="
+PROFILE = "alice-power-user-mfa"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+STACK_CONFIG = f"""\
+[profile {PROFILE}]
+role_arn = {ROLE}
+source_profile = default
+duration_seconds = 3600
+mfa_serial = {SERIAL}
+[profile alice-power-user]
+credential_process = {sys.executable} {SCRIPTS / "assume_role.py"} --profile {PROFILE} --format json
+"""
+DEFAULT_CREDENTIALS = f"""\
+[default]
+aws_access_key_id = {BASE_KEY_ID}
+aws_secret_access_key = {BASE_SECRET}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws_settings(monkeypatch, tmp_path):
+    """No test sees the developer's AWS settings or credentials."""
+    for name in list(__import__("os").environ):
+        if name.startswith("AWS_") or name == "XDG_CACHE_HOME":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-such-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-such-credentials"))
+
+
+@pytest.fixture
+def aws_home(tmp_path):
+    """Factory: a HOME with ~/.aws/config and credentials; returns the environment."""
+
+    def make(config: str = STACK_CONFIG, credentials: str = DEFAULT_CREDENTIALS, **env: str):
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True, exist_ok=True)
+        (home / ".aws" / "config").write_text(config)
+        (home / ".aws" / "credentials").write_text(credentials)
+        return {"HOME": str(home), **env}
+
+    return make
+
+
+def make_creds(expires: dt.datetime = NOW + dt.timedelta(hours=1)) -> Credentials:
+    return Credentials(TEMP_KEY_ID, TEMP_SECRET, TEMP_TOKEN, expires)
+
+
+class FakeTty:
+    """A terminal: what the user types, and what the helper wrote to it."""
+
+    def __init__(self, typed: str = "") -> None:
+        self.input = io.StringIO(typed)
+        self.output = io.StringIO()
+        self.opened = 0
+
+    def __call__(self):
+        self.opened += 1
+        return self
+
+    def write(self, text: str) -> int:
+        return self.output.write(text)
+
+    def readline(self) -> str:
+        return self.input.readline()
+
+    def flush(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def no_tty():
+    raise OSError(6, "No such device or address: '/dev/tty'")
+
+
+class RecordingFactory:
+    """Stands in for ``aws.make_clients``; records each client creation."""
+
+    def __init__(self, clients=None) -> None:
+        self.clients = clients
+        self.calls: list[tuple[str | None, str | None]] = []
+
+    def __call__(self, profile, region):
+        self.calls.append((profile, region))
+        if self.clients is None:
+            raise AssertionError("an AWS client was created")
+        return self.clients
+
+
+class Stubs:
+    """Real botocore STS and IAM clients under ``botocore.stub.Stubber``."""
+
+    def __init__(self) -> None:
+        import botocore.session
+        from botocore.stub import Stubber
+
+        from mfa_assume.aws import AwsClients
+
+        session = botocore.session.Session()
+
+        def client(service: str) -> Any:
+            return session.create_client(
+                service,
+                region_name="us-east-1",
+                aws_access_key_id=BASE_KEY_ID,
+                aws_secret_access_key=BASE_SECRET,
+            )
+
+        self.clients = AwsClients(sts=client("sts"), iam=client("iam"))
+        self.sts = Stubber(self.clients.sts)
+        self.iam = Stubber(self.clients.iam)
+        self.factory = RecordingFactory(self.clients)
+
+    def identity(self, arn: str = USER_ARN) -> None:
+        self.sts.add_response(
+            "get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": ACCOUNT, "Arn": arn}, {}
+        )
+
+    def devices(self, *serials: str) -> None:
+        devices = [{"UserName": "alice", "SerialNumber": s, "EnableDate": NOW} for s in serials]
+        self.iam.add_response("list_mfa_devices", {"MFADevices": devices}, {})
+
+    def assume(
+        self, expected: dict[str, object], expires: dt.datetime = NOW + dt.timedelta(hours=1)
+    ) -> None:
+        response = {
+            "Credentials": {
+                "AccessKeyId": TEMP_KEY_ID,
+                "SecretAccessKey": TEMP_SECRET,
+                "SessionToken": TEMP_TOKEN,
+                "Expiration": expires,
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": "AROAEXAMPLE:alice",
+                "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/PowerUser-alice/alice",
+            },
+        }
+        self.sts.add_response("assume_role", response, expected)
+
+
+def assume_params(**overrides: object) -> dict[str, object]:
+    params = {
+        "RoleArn": ROLE,
+        "RoleSessionName": "alice",
+        "DurationSeconds": 3600,
+        "SourceIdentity": "alice",
+        "SerialNumber": SERIAL,
+        "TokenCode": "123456",
+    }
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+@pytest.fixture
+def stubs():
+    s = Stubs()
+    with s.sts, s.iam:
+        yield s
+        s.sts.assert_no_pending_responses()
+        s.iam.assert_no_pending_responses()
+
+
+@pytest.fixture
+def make_deps():
+    """Factory for ``flow.Deps`` with a fixed clock and captured stderr."""
+
+    def make(env, factory=None, tty=None, stdin: str = "", clock=lambda: NOW):
+        return flow.Deps(
+            env,
+            clock=clock,
+            stdin=io.StringIO(stdin),
+            stderr=io.StringIO(),
+            open_tty=tty if tty is not None else no_tty,
+            make_clients=factory if factory is not None else RecordingFactory(),
+        )
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """A local moto server on a free loopback port; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from mfa_assume.aws_errors import Context, translate
+from mfa_assume.errors import ExitCode
+
+from .conftest import BASE_SECRET, ROLE, SERIAL, USER_ARN
+
+ASSUME = Context("AssumeRole", ROLE, "profile 'default'", serial=SERIAL, duration_seconds=43200)
+ASSUME_NO_MFA = ASSUME._replace(serial=None)
+IDENTITY = Context("GetCallerIdentity", ROLE, "profile 'default'")
+NOT_AUTHORIZED = (
+    f"User: {USER_ARN} is not authorized to perform: sts:AssumeRole on resource: {ROLE}"
+)
+
+
+def client_error(code: str, message: str, operation: str = "AssumeRole") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+CASES = [
+    pytest.param(
+        client_error("AccessDenied", NOT_AUTHORIZED),
+        ASSUME_NO_MFA,
+        ExitCode.MFA_REQUIRED,
+        "no MFA code was sent: the role requires MFA. Pass --serial-number",
+        id="mfa-required-not-sent",
+    ),
+    pytest.param(
+        client_error(
+            "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+        ),
+        ASSUME,
+        ExitCode.MFA_REJECTED,
+        "already used (each code works once: wait for the next one)",
+        id="mfa-code-rejected",
+    ),
+    pytest.param(
+        client_error(
+            "AccessDenied",
+            "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your "
+            "MFA serial number is valid and associated with this user.",
+        ),
+        ASSUME,
+        ExitCode.MFA_REJECTED,
+        f"rejected for device {SERIAL}",
+        id="mfa-serial-not-users",
+    ),
+    pytest.param(
+        client_error("AccessDenied", NOT_AUTHORIZED),
+        ASSUME,
+        ExitCode.ACCESS_DENIED,
+        f"AssumeRole was denied (AccessDenied: {NOT_AUTHORIZED})",
+        id="other-access-denied",
+    ),
+    pytest.param(
+        client_error(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+            "GetCallerIdentity",
+        ),
+        IDENTITY,
+        ExitCode.BASE_CREDENTIALS,
+        "the credentials of profile 'default' have expired",
+        id="expired-token",
+    ),
+    pytest.param(
+        client_error(
+            "InvalidClientTokenId", "The security token included in the request is invalid."
+        ),
+        IDENTITY,
+        ExitCode.BASE_CREDENTIALS,
+        "were rejected (InvalidClientTokenId",
+        id="invalid-token",
+    ),
+    pytest.param(
+        client_error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ),
+        ASSUME,
+        ExitCode.DURATION_TOO_LONG,
+        f"43200 seconds is longer than {ROLE} allows",
+        id="duration-above-role-max",
+    ),
+    pytest.param(
+        client_error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
+            "role chaining.",
+        ),
+        ASSUME,
+        ExitCode.DURATION_TOO_LONG,
+        "raise the role's MaxSessionDuration",
+        id="duration-role-chaining",
+    ),
+    pytest.param(
+        client_error("RegionDisabledException", "STS is not activated in this region"),
+        ASSUME,
+        ExitCode.AWS_OTHER,
+        "AssumeRole failed (RegionDisabledException: STS is not activated in this region)",
+        id="other-client-error",
+    ),
+    pytest.param(
+        NoCredentialsError(),
+        IDENTITY,
+        ExitCode.BASE_CREDENTIALS,
+        "no usable AWS credentials in profile 'default'",
+        id="no-credentials",
+    ),
+    pytest.param(
+        PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"),
+        IDENTITY,
+        ExitCode.BASE_CREDENTIALS,
+        "no usable AWS credentials",
+        id="partial-credentials",
+    ),
+    pytest.param(
+        EndpointConnectionError(endpoint_url="https://sts.us-east-1.amazonaws.com/"),
+        IDENTITY,
+        ExitCode.ENDPOINT_UNREACHABLE,
+        "cannot reach https://sts.us-east-1.amazonaws.com/ (EndpointConnectionError)",
+        id="endpoint-unreachable",
+    ),
+    pytest.param(
+        ConnectTimeoutError(endpoint_url="https://sts.us-east-1.amazonaws.com/"),
+        IDENTITY,
+        ExitCode.ENDPOINT_UNREACHABLE,
+        "(ConnectTimeoutError); check the network",
+        id="connect-timeout",
+    ),
+    pytest.param(
+        ReadTimeoutError(endpoint_url="https://sts.us-east-1.amazonaws.com/"),
+        IDENTITY,
+        ExitCode.ENDPOINT_UNREACHABLE,
+        "cannot reach",
+        id="read-timeout",
+    ),
+]
+
+
+@pytest.mark.parametrize(("exc", "ctx", "code", "fragment"), CASES)
+def test_aws_error_becomes_a_one_line_message_and_its_exit_code(exc, ctx, code, fragment):
+    error = translate(exc, ctx)
+    assert error.code == code
+    assert fragment in error.message
+    assert "\n" not in error.message
+    assert BASE_SECRET not in error.message
+
+
+def test_exit_codes_for_aws_errors_are_distinct():
+    codes = {p.values[2] for p in CASES if p.values[2] != ExitCode.AWS_OTHER}
+    assert len(codes) == 6
+
+
+def test_unknown_exception_is_not_hidden():
+    with pytest.raises(ZeroDivisionError):
+        translate(ZeroDivisionError(), IDENTITY)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from mfa_assume import credfile
+from mfa_assume.errors import InputError
+
+from .conftest import TEMP_KEY_ID, TEMP_SECRET, TEMP_TOKEN, make_creds
+
+OTHERS = """\
+# my credentials
+[default]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = base
+
+[other]
+aws_access_key_id = AKIAOTHER
+"""
+
+
+def test_new_file_gets_the_profile_with_mode_0600(tmp_path):
+    path = tmp_path / ".aws" / "credentials"
+    credfile.write_profile(str(path), "alice-power-user", make_creds())
+    assert path.read_text() == (
+        "[alice-power-user]\n"
+        f"aws_access_key_id = {TEMP_KEY_ID}\n"
+        f"aws_secret_access_key = {TEMP_SECRET}\n"
+        f"aws_session_token = {TEMP_TOKEN}\n"
+        "# expires 2026-01-01T13:00:00Z (written by mfa-assume)\n"
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_other_profiles_and_comments_are_kept_byte_for_byte(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text(OTHERS)
+    path.chmod(0o644)
+    credfile.write_profile(str(path), "temp", make_creds())
+    text = path.read_text()
+    assert text.startswith(OTHERS + "\n[temp]\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_existing_profile_is_replaced_in_place(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text("[temp]\naws_access_key_id = OLD\naws_session_token = OLD\n\n" + OTHERS)
+    credfile.write_profile(str(path), "temp", make_creds())
+    text = path.read_text()
+    assert "OLD" not in text
+    assert text.count("[temp]") == 1
+    assert text.startswith("[temp]\n")
+    assert text.endswith(OTHERS)
+
+
+def test_file_without_final_newline_is_appended_cleanly(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text("[default]\naws_access_key_id = A")
+    credfile.write_profile(str(path), "temp", make_creds())
+    assert path.read_text().startswith("[default]\naws_access_key_id = A\n\n[temp]\n")
+
+
+@pytest.mark.parametrize("name", ["a b", "x]", ""])
+def test_profile_name_with_odd_characters_is_refused(name):
+    with pytest.raises(InputError, match=r"profile name .* is not valid"):
+        credfile.check_profile_name(name)
+
+
+def test_writing_twice_leaves_one_section_and_one_expiry_line(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text(OTHERS)
+    credfile.write_profile(str(path), "temp", make_creds())
+    credfile.write_profile(str(path), "default", make_creds())
+    credfile.write_profile(str(path), "temp", make_creds())
+    text = path.read_text()
+    assert text.count("[temp]") == text.count("[default]") == 1
+    assert text.count("written by mfa-assume") == 2
+    assert "[other]\naws_access_key_id = AKIAOTHER\n" in text
