@@ -1,0 +1,76 @@
+"""The test-only control API of the local AWS, under ``/_localaws/`` on the server's own port.
+
+* ``GET /_localaws/health``: ``{"ok": true}``
+* ``GET /_localaws/clock``: ``{"now": seconds, "offset": seconds}``
+* ``POST /_localaws/clock`` ``{"advance": seconds}``: moves the clock forward, answers as GET
+* ``GET /_localaws/fixes``: ``{"fixes": {name: enabled}}``
+* ``POST /_localaws/fixes`` ``{name: bool, ...}``: switches fixes, answers as GET
+* ``POST /_localaws/admin`` ``{"account_id": "..."}``: creates (or returns) the admin user of
+  that account: ``account_id``, ``user_arn``, ``access_key_id``, ``secret_access_key``
+
+The clock offset moves only the compatibility layer's clock (TOTP time steps and MFA age), see
+``localaws.clock``. Switching a fix off restores moto's own behaviour, which is how each fix's
+test shows that it is needed. Everything else goes to moto unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from localaws import clock, moto_compat
+
+PREFIX = "/_localaws/"
+
+
+class _StartResponse(Protocol):
+    def __call__(self, status: str, headers: list[tuple[str, str]], /) -> Any: ...
+
+
+WsgiApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
+
+
+class ControlMiddleware:
+    """Answer ``/_localaws/*`` itself and pass every other request to moto."""
+
+    def __init__(self, app: WsgiApp, *, create_admin: Callable[[str], Any]) -> None:
+        self._app = app
+        self._create_admin = create_admin
+
+    def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if not path.startswith(PREFIX):
+            return self._app(environ, start_response)
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            body: dict[str, Any] = json.loads(raw) if raw else {}
+            status, answer = self._handle(method, path[len(PREFIX) :], body)
+        except (ValueError, KeyError, TypeError) as error:
+            status, answer = "400 Bad Request", {"error": str(error)}
+        payload = json.dumps(answer).encode()
+        start_response(
+            status,
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+    def _handle(self, method: str, route: str, body: dict[str, Any]) -> tuple[str, Any]:
+        ok = "200 OK"
+        if route == "health":
+            return ok, {"ok": True}
+        if route == "clock":
+            if method == "POST":
+                clock.advance(float(body["advance"]))
+            return ok, {"now": clock.now(), "offset": clock.offset()}
+        if route == "fixes":
+            if method == "POST":
+                for name, enabled in body.items():
+                    moto_compat.set_enabled(str(name), bool(enabled))
+            return ok, {"fixes": moto_compat.fixes_state()}
+        if route == "admin" and method == "POST":
+            return ok, asdict(self._create_admin(str(body["account_id"])))
+        return "404 Not Found", {"error": f"no control route {method} /_localaws/{route}"}
