@@ -41,7 +41,7 @@ def _read(path: str, *, is_config: bool) -> dict[str, Section]:
     try:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         raise InputError(f"cannot read {path}: {type(exc).__name__}") from None

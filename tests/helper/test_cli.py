@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from mfa_assume import cache, cli, files, output
+from mfa_assume.errors import ExitCode
+from mfa_assume.request import Options, build_request
+
+from .conftest import (
+    PROFILE,
+    TEMP_SECRET,
+    TEMP_TOKEN,
+    FakeTty,
+    assume_params,
+    make_creds,
+)
+
+
+class Run:
+    """One ``cli.main`` call with its exit code and captured output."""
+
+    def __init__(self, argv, deps, runner=cli.run_command) -> None:
+        out = io.StringIO()
+        self.deps = deps
+        self.code = cli.main(argv, deps, stdout=out.write, runner=runner)
+        self.stdout = out.getvalue()
+        self.stderr = deps.stderr.getvalue()
+
+
+def seed_cache(env: dict[str, str]) -> dict[str, str]:
+    request = build_request(Options(profile=PROFILE), env)
+    key = cache.key_for(request.cache_key_parts(env))
+    cache.store(cache.entry_path(cache.cache_dir(env), key), make_creds())
+    return env
+
+
+@pytest.fixture
+def cached_env(aws_home):
+    """A HOME with the stack's profile and a valid cache entry for it."""
+    return seed_cache(aws_home())
+
+
+PRE_CALL_CASES = [
+    (["--token-code", "12345"], "MFA code has 5 digits; expected the six digits"),
+    (["--token-code", "12e456"], "MFA code contains characters other than digits"),
+    (
+        ["--serial-number", "arn:aws:iam::123456789012:user/alice"],
+        "is an IAM user ARN, not an MFA device; expected a device ARN such as "
+        "arn:aws:iam::123456789012:mfa/alice",
+    ),
+    (["--duration-seconds", "14m"], "out of range; expected 900 to 43200 seconds (15m to 12h)"),
+    (["--duration-seconds", "43201"], "out of range; expected 900 to 43200 seconds"),
+    (
+        ["--role-arn", "arn:aws:iam::123456789012:PowerUser"],
+        "role ARN 'arn:aws:iam::123456789012:PowerUser' is malformed",
+    ),
+    (["--role-session-name", "a b"], "role session name 'a b' is not valid"),
+    (["--source-identity", "x"], "source identity 'x' is not valid"),
+    (["--profile", "nope"], "profile 'nope' not found"),
+    (["--write-profile", "a b"], "profile name 'a b' is not valid"),
+    (
+        [
+            "--",
+        ],
+        "nothing to run after --",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    PRE_CALL_CASES,
+    ids=[
+        "short-token",
+        "letter-token",
+        "user-arn-serial",
+        "duration-too-short",
+        "duration-too-long",
+        "malformed-role",
+        "bad-session-name",
+        "bad-source-identity",
+        "unknown-profile",
+        "bad-write-profile",
+        "empty-command",
+    ],
+)
+def test_pre_call_check_exits_2_with_one_line_and_no_aws_client(aws_home, make_deps, argv, message):
+    deps = make_deps(aws_home())
+    run = Run(["--refresh", "--profile", PROFILE, *argv], deps)
+    assert run.code == ExitCode.INVALID_INPUT
+    assert run.stderr == f"mfa-assume: {run.stderr.removeprefix('mfa-assume: ').strip()}\n"
+    assert message in run.stderr
+    assert run.stdout == ""
+    assert deps.make_clients.calls == []
+
+
+def test_unknown_flag_is_a_usage_error_with_exit_2(aws_home, make_deps):
+    with pytest.raises(SystemExit) as caught:
+        Run(["--bogus"], make_deps(aws_home()))
+    assert caught.value.code == 2
+
+
+@pytest.mark.parametrize("fmt", output.FORMATS)
+def test_each_format_is_printed_from_the_cache(cached_env, make_deps, fmt):
+    deps = make_deps(cached_env)
+    run = Run(["--profile", PROFILE, "--format", fmt], deps)
+    assert (run.code, run.stderr) == (0, "")
+    assert run.stdout == output.render(make_creds(), fmt)
+    assert deps.make_clients.calls == []
+
+
+def test_default_format_is_shell_exports_and_aws_profile_is_enough(cached_env, make_deps):
+    run = Run([], make_deps({**cached_env, "AWS_PROFILE": PROFILE}))
+    assert run.stdout == output.render(make_creds(), "env")
+
+
+def test_write_profile_saves_and_prints_no_secret(cached_env, make_deps):
+    run = Run(["--profile", PROFILE, "--write-profile", "alice-temp"], make_deps(cached_env))
+    assert (run.code, run.stdout) == (0, "")
+    assert "wrote profile [alice-temp] to" in run.stderr
+    assert TEMP_SECRET not in run.stderr
+    written = Path(cached_env["HOME"], ".aws", "credentials").read_text()
+    assert "[alice-temp]\naws_access_key_id = ASIATEMPORARYKEY0001\n" in written
+    assert f"aws_secret_access_key = {TEMP_SECRET}\n" in written
+    assert written.startswith("[default]\n")
+
+
+def test_write_profile_honours_shared_credentials_file_and_explicit_format(
+    aws_home, make_deps, tmp_path
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("[default]\naws_access_key_id = AKIAELSEWHERE0000001\n")
+    env = seed_cache(aws_home(AWS_SHARED_CREDENTIALS_FILE=str(elsewhere)))
+    run = Run(["--profile", PROFILE, "--write-profile", "t", "--format", "json"], make_deps(env))
+    assert json.loads(run.stdout)["SessionToken"] == TEMP_TOKEN
+    assert "[t]\naws_access_key_id = ASIATEMPORARYKEY0001\n" in elsewhere.read_text()
+
+
+def test_command_runs_with_the_credentials_and_its_exit_code_passes_through(cached_env, make_deps):
+    check = (
+        "import os, sys; e = os.environ; "
+        f"ok = e['AWS_SESSION_TOKEN'] == {TEMP_TOKEN!r} and 'AWS_PROFILE' not in e; "
+        "sys.exit(42 if ok else 1)"
+    )
+    env = {**cached_env, "AWS_PROFILE": PROFILE, "PATH": "/usr/bin:/bin"}
+    run = Run(["--", sys.executable, "-c", check], make_deps(env))
+    assert (run.code, run.stdout, run.stderr) == (42, "", "")
+
+
+def test_command_killed_by_a_signal_gives_128_plus_the_signal(cached_env, make_deps):
+    kill = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    run = Run(["--profile", PROFILE, "--", sys.executable, "-c", kill], make_deps(cached_env))
+    assert run.code == 128 + 15
+
+
+def test_missing_command_exits_127(cached_env, make_deps):
+    run = Run(["--profile", PROFILE, "--", "/nonexistent/tool"], make_deps(cached_env))
+    assert run.code == ExitCode.COMMAND_NOT_FOUND
+    assert run.stderr == "mfa-assume: command not found: /nonexistent/tool\n"
+
+
+def test_non_executable_command_exits_126(cached_env, make_deps, tmp_path):
+    script = tmp_path / "tool"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o644)
+    run = Run(["--profile", PROFILE, "--", str(script)], make_deps(cached_env))
+    assert run.code == ExitCode.COMMAND_NOT_EXECUTABLE
+
+
+def test_interrupt_exits_130(cached_env, make_deps):
+    def interrupted(command, env):
+        raise KeyboardInterrupt
+
+    run = Run(["--profile", PROFILE, "--", "x"], make_deps(cached_env), runner=interrupted)
+    assert (run.code, run.stderr) == (130, "mfa-assume: interrupted\n")
+
+
+def test_unwritable_credentials_file_exits_11(cached_env, make_deps, monkeypatch):
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_private_file", full_disk)
+    run = Run(["--profile", PROFILE, "--write-profile", "t"], make_deps(cached_env))
+    assert run.code == ExitCode.LOCAL_WRITE
+    assert run.stderr.endswith("/.aws/credentials: No space left on device\n")
+
+
+def test_prompted_session_then_json_for_credential_process(aws_home, stubs, make_deps):
+    stubs.identity()
+    stubs.assume(assume_params(TokenCode="246810"))
+    tty = FakeTty("246810\n")
+    deps = make_deps(aws_home(), stubs.factory, tty=tty)
+    run = Run(["--profile", PROFILE, "--format", "json"], deps)
+    assert run.code == 0
+    assert json.loads(run.stdout)["Version"] == 1
+    assert "MFA code for" in tty.output.getvalue()
+    assert "MFA code" not in run.stdout + run.stderr
+
+
+def test_aws_error_exits_with_its_code_and_no_secret(aws_home, stubs, make_deps):
+    stubs.identity()
+    stubs.sts.add_client_error(
+        "assume_role",
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        403,
+    )
+    run = Run(
+        ["--profile", PROFILE, "--token-code", "975310"], make_deps(aws_home(), stubs.factory)
+    )
+    assert run.code == ExitCode.MFA_REJECTED
+    assert run.stderr.count("\n") == 1
+    assert "975310" not in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""
