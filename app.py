@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aws_cdk import App
 
-from stacks.app_builder import build_app, target_account
+from stacks.app_builder import build_app, resolved
 from stacks.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
 from stacks.profiles import PROFILES_FILE, render_profiles
 
@@ -24,7 +24,11 @@ def main() -> int:
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1
-    build_app(app, config)
+    try:
+        build_app(app, config)
+    except ConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
     try:
         assembly = app.synth()
     except RuntimeError as error:
@@ -36,7 +40,8 @@ def main() -> int:
         )
         return 1
     profiles = Path(assembly.directory) / PROFILES_FILE
-    profiles.write_text(render_profiles(config.roles, target_account(config)), encoding="utf-8")
+    accounts = [resolved(target).account for target in config.targets]
+    profiles.write_text(render_profiles(config.roles, accounts), encoding="utf-8")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Compose the app: the developer-role stacks and the cdk-nag checks over all of them."""
+"""Compose the app from the configuration, and check every stack with cdk-nag."""
 
 from __future__ import annotations
 
@@ -7,26 +7,81 @@ import os
 from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import RolesConfig
+from stacks.config_model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
+from stacks.identity_stack import IdentityAccessStack
+from stacks.layout import plan_stacks
+from stacks.pipeline_stack import DeveloperRolesPipelineStack
+from stacks.stackset_stack import DeveloperRolesStackSetStack
 
 STACK_NAME = "DeveloperRoles"
+IDENTITY_STACK_NAME = "DeveloperRoleAccess"
+PIPELINE_STACK_NAME = "DeveloperRolesPipeline"
+STACK_SET_STACK_NAME = "DeveloperRolesStackSets"
 
 
-def target_account(config: RolesConfig) -> str | None:
-    return config.account or os.environ.get("CDK_DEFAULT_ACCOUNT")
+def resolved(target: Target) -> Target:
+    """A target with unknown account or region filled from the CLI's environment, if any."""
+    return Target(
+        target.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        target.region or os.environ.get("CDK_DEFAULT_REGION"),
+    )
+
+
+def environment(target: Target) -> Environment | None:
+    target = resolved(target)
+    if target.account is None and target.region is None:
+        return None
+    return Environment(account=target.account, region=target.region)
 
 
 def build_app(app: App, config: RolesConfig) -> list[Stack]:
-    account = target_account(config)
-    region = config.region or os.environ.get("CDK_DEFAULT_REGION")
-    env = Environment(account=account, region=region) if account or region else None
-    stack = DeveloperRolesStack(
-        app,
-        STACK_NAME,
-        roles=config.roles,
-        env=env,
-        description="MFA-gated PowerUser developer roles, one per trusted principal",
-    )
+    """The stacks for the configuration: direct stacks per target by default; a pipeline or
+    StackSets when the configuration's ``deployment`` asks for them."""
+    plans = plan_stacks(config)
+    stacks: list[Stack] = []
+    if config.pipeline is not None:
+        spec = config.pipeline
+        stacks.append(
+            DeveloperRolesPipelineStack(
+                app,
+                PIPELINE_STACK_NAME,
+                config=config,
+                plans=plans,
+                env=Environment(account=spec.account, region=spec.region),
+            )
+        )
+    elif config.stack_set is not None:
+        spec_set = config.stack_set
+        first_target = [plan for plan in plans if plan.target == config.targets[0]]
+        stacks.append(
+            DeveloperRolesStackSetStack(
+                app,
+                STACK_SET_STACK_NAME,
+                config=config,
+                plans=first_target,
+                env=environment(Target(spec_set.account, spec_set.region)),
+            )
+        )
+    else:
+        for plan in plans:
+            stacks.append(
+                DeveloperRolesStack(
+                    app,
+                    plan.name,
+                    roles=plan.roles,
+                    env=environment(plan.target),
+                    description="MFA-gated PowerUser developer roles, one per trusted principal",
+                )
+            )
+    if config.identity_account and config.pipeline is None:
+        stacks.append(
+            IdentityAccessStack(
+                app,
+                IDENTITY_STACK_NAME,
+                config=config,
+                env=environment(Target(config.identity_account, config.targets[0].region)),
+            )
+        )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return [stack]
+    return stacks

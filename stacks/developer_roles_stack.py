@@ -29,15 +29,16 @@ class DeveloperRolesStack(Stack):
         super().__init__(scope, id_, **kwargs)
         self.developer_roles: dict[str, DeveloperRole] = {}
         for spec in roles:
-            self.developer_roles[spec.principal.arn] = self._add_role(spec)
+            self.developer_roles[spec.key] = self._add_role(spec)
 
     def _add_role(self, spec: RoleSpec) -> DeveloperRole:
-        cid = spec.principal.construct_id
-        unit = Construct(self, cid)
+        unit = Construct(self, spec.construct_id)
         developer = DeveloperRole(
             unit,
             "Developer",
-            principals=[spec.principal.arn],
+            principals=spec.trust.principals,
+            principal_arn_patterns=spec.trust.arn_patterns,
+            principal_org_id=spec.trust.org_id,
             max_session=Duration.seconds(spec.max_session_seconds),
             max_mfa_age=Duration.seconds(spec.max_mfa_age_seconds),
             managed_policies=[
@@ -52,16 +53,16 @@ class DeveloperRolesStack(Stack):
             require_source_identity=spec.require_source_identity,
             role_name=spec.role_name,
             path=spec.path,
-            description=f"PowerUser developer role for {spec.principal.arn}; requires MFA",
+            description=f"PowerUser developer role for {spec.label}; requires MFA"[:1000],
             tags=dict(spec.tags),
         )
-        Tags.of(developer.role).add(PRINCIPAL_TAG, spec.principal.arn)
+        Tags.of(developer.role).add(PRINCIPAL_TAG, spec.label[:256])
         acknowledge_aws_managed_policies(developer.role, spec.managed_policies)
         CfnOutput(
             unit,
             "RoleArn",
             value=developer.role.role_arn,
-            description=f"Role for {spec.principal.arn}"[:1024],
+            description=f"Role for {spec.label}"[:1024],
         )
         return developer
 

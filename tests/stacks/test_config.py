@@ -165,7 +165,7 @@ def test_unreadable_duration_is_none(value: object) -> None:
         ),
         pytest.param(
             {"principals": [ALICE, "arn:aws:iam::210987654321:user/alice"]},
-            "role name 'PowerUser-alice' is also derived for",
+            "principals[1]: role name 'PowerUser-alice' is also the role name of principals[0]",
             id="derived-name-collision",
         ),
         pytest.param(

@@ -1,0 +1,90 @@
+"""Pipeline-driven rollout: a CDK Pipelines pipeline with one stage per target account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Environment, Stack, Stage, Validations, pipelines
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from stacks.config_model import RolesConfig, Target
+from stacks.developer_roles_stack import DeveloperRolesStack
+from stacks.identity_stack import IdentityAccessStack
+from stacks.layout import StackPlan
+
+SYNTH_COMMANDS = ["make synth"]
+
+
+class DeveloperRolesStage(Stage):
+    """The developer-role stacks of one target, checked by cdk-nag inside the stage.
+
+    ``cdk synth`` validates the top-level app; a stage is a nested cloud assembly, so its
+    stacks get their own cdk-nag plugin here.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        plans: Sequence[StackPlan] = (),
+        identity_config: RolesConfig | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id_, **kwargs)
+        for plan in plans:
+            DeveloperRolesStack(self, plan.name, roles=plan.roles)
+        if identity_config is not None:
+            IdentityAccessStack(self, "DeveloperRoleAccess", config=identity_config)
+        Validations.of(self).add_plugins(AwsSolutionsChecks(self))
+
+
+def stage_id(target: Target) -> str:
+    return f"Roles-{target.account}-{target.region}"
+
+
+class DeveloperRolesPipelineStack(Stack):
+    """A self-mutating pipeline that synthesizes this app and deploys every target as a stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: RolesConfig,
+        plans: Sequence[StackPlan],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id_, **kwargs)
+        spec = config.pipeline
+        assert spec is not None
+        source = pipelines.CodePipelineSource.connection(
+            spec.repository, spec.branch, connection_arn=spec.connection_arn
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            cross_account_keys=True,
+            synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
+        )
+        self.stages: list[DeveloperRolesStage] = []
+        if config.identity_account:
+            identity = DeveloperRolesStage(
+                self,
+                "Identity",
+                identity_config=config,
+                env=Environment(account=config.identity_account, region=spec.region),
+            )
+            self.pipeline.add_stage(identity)
+            self.stages.append(identity)
+        for target in config.targets:
+            stage = DeveloperRolesStage(
+                self,
+                stage_id(target),
+                plans=[plan for plan in plans if plan.target == target],
+                env=Environment(account=target.account, region=target.region),
+            )
+            self.pipeline.add_stage(stage)
+            self.stages.append(stage)
