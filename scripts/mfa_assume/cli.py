@@ -21,7 +21,8 @@ EPILOG = """\
 exit codes: 0 ok (or the command's own), 1 other AWS error, 2 invalid input,
 3 no MFA code could be read, 4 base credentials missing/expired, 5 role requires MFA,
 6 MFA code rejected, 7 MFA serial not found, 8 access denied, 9 duration above role
-maximum, 10 endpoint unreachable, 11 file not written, 126/127 command not runnable
+maximum, 10 endpoint unreachable, 11 file not written, 126/127 command not runnable,
+130 interrupted
 """
 
 
@@ -139,4 +140,4 @@ def main(
         return int(exc.code)
     except KeyboardInterrupt:
         deps.stderr.write("mfa-assume: interrupted\n")
-        return 130
+        return ExitCode.INTERRUPTED

@@ -16,6 +16,7 @@
 | 11   | A local file could not be written (credentials file, output)                 |
 | 126  | ``-- command`` found but not executable                                      |
 | 127  | ``-- command`` not found                                                     |
+| 130  | Interrupted (Ctrl-C)                                                         |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ExitCode(enum.IntEnum):
     LOCAL_WRITE = 11
     COMMAND_NOT_EXECUTABLE = 126
     COMMAND_NOT_FOUND = 127
+    INTERRUPTED = 130
 
 
 class HelperError(Exception):

@@ -18,7 +18,7 @@ def test_every_exit_code_is_documented_once_in_the_module_docstring():
 def test_every_exit_code_is_listed_in_the_help_epilog():
     epilog = " ".join(cli.EPILOG.split())
     for code in ExitCode:
-        if code not in (ExitCode.COMMAND_NOT_EXECUTABLE, ExitCode.COMMAND_NOT_FOUND):
+        if code not in (ExitCode.COMMAND_NOT_EXECUTABLE, ExitCode.COMMAND_NOT_FOUND):  # "126/127"
             assert f"{int(code)} " in epilog
     assert "126/127" in epilog
 
