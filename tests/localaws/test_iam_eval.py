@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -116,7 +117,13 @@ def test_condition_operator_semantics(operator, key, expected, context, holds):
     assert iam_eval.condition_operator_matches(operator, key, expected, context) is holds
 
 
-def _decide(caller, context, identity=(), action="sts:AssumeRole", trust=MFA_TRUST):
+def _decide(
+    caller: iam_eval.Caller,
+    context: dict[str, Any],
+    identity: Sequence[dict[str, Any]] = (),
+    action: str = "sts:AssumeRole",
+    trust: dict[str, Any] = MFA_TRUST,
+) -> iam_eval.Decision:
     return iam_eval.decide_with_resource_policy(
         trust_policy=trust,
         identity_policies=list(identity),
