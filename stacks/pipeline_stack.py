@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import Acknowledgment, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -13,8 +15,14 @@ from stacks.config_model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
 from stacks.layout import StackPlan
+from stacks.nag import acknowledge_wildcards
 
 SYNTH_COMMANDS = ["make synth"]
+PIPELINE_GRANTS_REASON = (
+    "Written by CDK Pipelines for its own roles: object-level access to the pipeline's own "
+    "artifact bucket and key (s3:GetObject*, kms:GenerateDataKey* on <bucket>/*), and "
+    "assuming the CDK bootstrap roles of the target accounts. No wildcard reaches other data."
+)
 
 
 class DeveloperRolesStage(Stage):
@@ -66,7 +74,7 @@ class DeveloperRolesPipelineStack(Stack):
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
-            cross_account_keys=True,
+            artifact_bucket=_artifact_bucket(self),
             synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
         )
         self.stages: list[DeveloperRolesStage] = []
@@ -88,3 +96,41 @@ class DeveloperRolesPipelineStack(Stack):
             )
             self.pipeline.add_stage(stage)
             self.stages.append(stage)
+        self.pipeline.build_pipeline()
+        acknowledge_wildcards(self, PIPELINE_GRANTS_REASON)
+
+
+def _artifact_bucket(scope: Construct) -> s3.Bucket:
+    """The pipeline's artifact bucket: encrypted with a rotating key that the target accounts
+    can use (cross-account deployment), TLS only, with server access logs."""
+    logs = s3.Bucket(
+        scope,
+        "ArtifactAccessLogs",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    )
+    Validations.of(logs).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-S1",
+            reason="This bucket receives the artifact bucket's server access logs; logging "
+            "its own access would recurse.",
+        )
+    )
+    key = kms.Key(
+        scope,
+        "ArtifactKey",
+        description="Encrypts the developer-roles pipeline's artifacts across accounts",
+        enable_key_rotation=True,
+    )
+    return s3.Bucket(
+        scope,
+        "Artifacts",
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=key,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        server_access_logs_bucket=logs,
+        server_access_logs_prefix="artifacts/",
+    )

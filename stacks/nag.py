@@ -1,0 +1,69 @@
+"""cdk-nag acknowledgments that are computed from the resource they cover.
+
+CDK Pipelines writes the IAM policies of its own roles (artifact bucket and key access, role
+assumption into the deployment accounts). AwsSolutions-IAM5 flags every wildcard in them, one
+finding per action or resource. This module lists those findings from the synthesized policy,
+so each is acknowledged by its exact ID on the policy it covers, with the reason why the
+wildcard is acceptable there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+
+def render(value: Any) -> str:
+    """A CloudFormation value written the way cdk-nag writes it in finding IDs."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{argument[0]}.{argument[1]}>"
+        if function == "Fn::Join":
+            separator, parts = argument
+            return str(separator).join(render(part) for part in parts)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_findings(document: dict[str, Any]) -> list[str]:
+    """The AwsSolutions-IAM5 finding IDs that a policy document raises."""
+    findings: list[str] = []
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in _listed(statement.get("Action", [])):
+            if "*" in str(action):
+                findings.append(f"AwsSolutions-IAM5[Action::{action}]")
+        for resource in _listed(statement.get("Resource", [])):
+            rendered = render(resource)
+            if "*" in rendered:
+                findings.append(f"AwsSolutions-IAM5[Resource::{rendered}]")
+    return list(dict.fromkeys(findings))
+
+
+def acknowledge_wildcards(scope: IConstruct, reason: str) -> int:
+    """Acknowledge, on each IAM policy under ``scope``, exactly the wildcard findings it raises."""
+    count = 0
+    policies: Iterable[IConstruct] = (
+        node for node in scope.node.find_all() if isinstance(node, iam.CfnPolicy)
+    )
+    for policy in policies:
+        assert isinstance(policy, iam.CfnPolicy)
+        document = Stack.of(policy).resolve(policy.policy_document)
+        for finding in wildcard_findings(document):
+            Validations.of(policy).acknowledge(Acknowledgment(id=finding, reason=reason))
+            count += 1
+    return count
