@@ -229,12 +229,12 @@ def test_configuration_file_in_yaml(tmp_path: Path) -> None:
 def test_configuration_file_in_json_overrides_the_context(tmp_path: Path) -> None:
     (tmp_path / "devs.json").write_text(json.dumps({"principals": [BOB]}))
     config = load_config({"principals": [ALICE]}, "devs.json", tmp_path)
-    assert [r.principal.arn for r in config.roles] == [BOB]
+    assert [r.key for r in config.roles] == [BOB]
 
 
 def test_context_given_as_json_text_on_the_command_line(tmp_path: Path) -> None:
     config = load_config(json.dumps({"principals": [ALICE]}), None, tmp_path)
-    assert config.roles[0].principal.arn == ALICE
+    assert config.roles[0].key == ALICE
 
 
 @pytest.mark.parametrize(
