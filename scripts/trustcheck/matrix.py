@@ -16,6 +16,8 @@ How the matrix models a request:
   trust policy alone. Rows with ``IdentitySide.NONE`` show that within one account the trust
   policy alone is enough (AWS: "either side suffices" in the same account); across accounts
   AWS needs both sides, so those rows expect a refusal when the role lives in another account.
+- **Context.** Every request carries ``aws:PrincipalArn`` (the user's or role's IAM ARN) and
+  ``aws:PrincipalAccount``, as AWS sets them for every signed request.
 - **MFA.** ``aws:MultiFactorAuthPresent`` is ``true`` (with ``aws:MultiFactorAuthAge``),
   ``false`` (temporary credentials obtained without MFA) or absent (long-term access keys).
 - **Calls, not bare actions.** ``sts:SetSourceIdentity`` and ``sts:TagSession`` are never
@@ -111,8 +113,10 @@ class Case:
     # The decision when the role requires a source identity, if it differs.
     expect_with_source_identity_required: Decision | None = None
 
-    def expected(self, *, requires_source_identity: bool, cross_account: bool) -> Decision:
-        if self.who is Who.TRUSTED and cross_account and self.identity is IdentitySide.NONE:
+    def expected(self, *, requires_source_identity: bool, needs_identity_policy: bool) -> Decision:
+        """The promised decision; ``needs_identity_policy`` when the trust policy alone cannot
+        let the owner in (another account, or trusted through its account and an ARN pattern)."""
+        if self.who is Who.TRUSTED and needs_identity_policy and self.identity is IdentitySide.NONE:
             return Decision.DENY
         if requires_source_identity and self.expect_with_source_identity_required is not None:
             return self.expect_with_source_identity_required
@@ -173,6 +177,7 @@ class RoleUnderTest:
     trust_policy: Mapping[str, object]
     owners: tuple[str, ...]  # the principal ARNs the role was made for
     named_principals: tuple[str, ...]  # every IAM user/role ARN its trust policy names
+    trusts_any_principal: bool = False  # an Allow with Principal "*" (or {"AWS": "*"})
     max_mfa_age: int = DEFAULT_MAX_MFA_AGE
     requires_source_identity: bool = False
 
@@ -252,9 +257,14 @@ def mfa_age_seconds(age: Age, max_mfa_age: int) -> int | None:
     }[age]
 
 
-def request_context(case: Case, max_mfa_age: int) -> dict[str, str | list[str]]:
-    """The request-context keys AWS would set for this call."""
+def request_context(
+    case: Case, max_mfa_age: int, principal: str | None = None
+) -> dict[str, str | list[str]]:
+    """The request-context keys AWS would set for this call by ``principal`` (an IAM ARN)."""
     context: dict[str, str | list[str]] = {}
+    if principal is not None:
+        context["aws:PrincipalArn"] = principal
+        context["aws:PrincipalAccount"] = account_of(principal)
     if case.mfa is not Mfa.ABSENT:
         context["aws:MultiFactorAuthPresent"] = case.mfa.value
     age = mfa_age_seconds(case.age, max_mfa_age)
@@ -291,7 +301,8 @@ def requests_for(role: RoleUnderTest, matrix: Sequence[Case] = MATRIX) -> list[R
     requests = []
     for case in matrix:
         for principal, label in principals_for(case, role):
-            cross_account = account_of(principal) != role.account
+            named = principal in role.named_principals or role.trusts_any_principal
+            needs_identity_policy = account_of(principal) != role.account or not named
             requests.append(
                 Request(
                     case=case,
@@ -299,10 +310,10 @@ def requests_for(role: RoleUnderTest, matrix: Sequence[Case] = MATRIX) -> list[R
                     principal=signing_arn(principal),
                     principal_label=label,
                     actions=case.call.actions,
-                    context=request_context(case, role.max_mfa_age),
+                    context=request_context(case, role.max_mfa_age, principal),
                     expected=case.expected(
                         requires_source_identity=role.requires_source_identity,
-                        cross_account=cross_account,
+                        needs_identity_policy=needs_identity_policy,
                     ),
                     identity_policies=(
                         (ALLOW_STS_POLICY,) if case.identity is IdentitySide.ALLOW_STS else ()

@@ -4,9 +4,12 @@ Every ``AWS::IAM::Role`` of every ``*.template.json`` in a cloud assembly become
 :class:`~trustcheck.matrix.RoleUnderTest`. What the role *claims* comes from the template
 itself:
 
-- its owner is the value of the role's ``developer-role:principal`` tag (the stack tags each
-  role with the principal it was made for); without that tag, every IAM user or role ARN the
-  trust policy names is taken as an owner;
+- its owner is the value of the role's ``developer-role:principal`` tag when that is an IAM ARN
+  (the stack tags each role with the principal it was made for); otherwise (no tag, or a team
+  role's ``group/NAME`` label) every IAM user or role ARN the trust policy names, plus one
+  concrete member ARN for each ``ArnLike`` pattern on ``aws:PrincipalArn``;
+- a role that trusts a whole organisation (``aws:PrincipalOrgID``) is refused with an error:
+  the matrix has no notion of organisation membership;
 - its maximum MFA age is the ``NumericLessThan`` value on ``aws:MultiFactorAuthAge`` (the
   product default of 3600 seconds when the policy has none, so a missing age condition shows up
   as an allowed "old MFA" row);
@@ -108,6 +111,60 @@ def named_principals(policy: Mapping[str, Any]) -> list[str]:
     return found
 
 
+PATTERN_MEMBER = "trustcheck-member"
+
+
+def _allow_conditions(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for statement in _as_list(policy.get("Statement", [])):
+        if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+            condition = statement.get("Condition", {})
+            if isinstance(condition, dict):
+                yield condition
+
+
+def _condition_values(policy: Mapping[str, Any], operator: str, key: str) -> list[str]:
+    values: list[str] = []
+    for condition in _allow_conditions(policy):
+        block = condition.get(operator, {})
+        for found_key, value in block.items() if isinstance(block, dict) else ():
+            if found_key.lower() == key.lower():
+                values += [str(v) for v in _as_list(value)]
+    return values
+
+
+def pattern_members(policy: Mapping[str, Any]) -> list[str]:
+    """One concrete IAM ARN for each ``ArnLike`` pattern on ``aws:PrincipalArn``."""
+    members = []
+    for pattern in _condition_values(policy, "ArnLike", "aws:PrincipalArn"):
+        arn = pattern.replace("*", PATTERN_MEMBER).replace("?", "x")
+        if _PRINCIPAL.fullmatch(arn) and arn not in members:
+            members.append(arn)
+    return members
+
+
+def trusts_organisation(policy: Mapping[str, Any]) -> bool:
+    return any(
+        key.lower() == "aws:principalorgid"
+        for condition in _allow_conditions(policy)
+        for block in condition.values()
+        if isinstance(block, dict)
+        for key in block
+    )
+
+
+def trusts_any_principal(policy: Mapping[str, Any]) -> bool:
+    """True when an Allow statement's principal is ``"*"`` or includes ``{"AWS": "*"}``."""
+    for statement in _as_list(policy.get("Statement", [])):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if principal == "*" or (
+            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+        ):
+            return True
+    return False
+
+
 def max_mfa_age(policy: Mapping[str, Any]) -> int:
     """The smallest ``NumericLessThan`` on ``aws:MultiFactorAuthAge`` in an Allow statement."""
     ages: list[int] = []
@@ -160,6 +217,8 @@ def role_from_resource(
     if not isinstance(raw_policy, dict):
         raise TemplateError(f"{where}: the role has no AssumeRolePolicyDocument object")
     owner = _tag(properties, OWNER_TAG)
+    if owner and not _PRINCIPAL.fullmatch(owner):
+        owner = None  # a team role's label (group/NAME), not a principal ARN
     # The account the role lives in: the stack's, else its owner's, else the first named one.
     provisional = account or (account_of(owner) if owner and _PRINCIPAL.fullmatch(owner) else "")
     if not provisional:
@@ -167,12 +226,17 @@ def role_from_resource(
         provisional = account_of(first[0]) if first else "000000000000"
     pseudo = Pseudo(provisional)
     policy = resolve(raw_policy, pseudo, where)
+    if trusts_organisation(policy):
+        raise TemplateError(
+            f"{where}: trusts an organisation (aws:PrincipalOrgID); the matrix does not model "
+            "organisation membership, so this role cannot be checked"
+        )
     named = named_principals(policy)
-    owners = [owner] if owner else named
+    owners = [owner] if owner else [*named, *pattern_members(policy)]
     if not owners:
         raise TemplateError(
-            f"{where}: no owner: neither a {OWNER_TAG!r} tag nor an IAM user or role ARN in the "
-            "trust policy says whom the role is for"
+            f"{where}: no owner: neither a {OWNER_TAG!r} tag, an IAM user or role ARN, nor an "
+            "aws:PrincipalArn pattern in the trust policy says whom the role is for"
         )
     name = resolve(properties.get("RoleName", label.rsplit("/", 1)[-1]), pseudo, where)
     path = resolve(properties.get("Path", "/"), pseudo, where)
@@ -185,6 +249,7 @@ def role_from_resource(
         trust_policy=policy,
         owners=tuple(owners),
         named_principals=tuple(named),
+        trusts_any_principal=trusts_any_principal(policy),
         max_mfa_age=max_mfa_age(policy),
         requires_source_identity=requires_source_identity(policy),
     )

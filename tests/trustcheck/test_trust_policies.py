@@ -15,7 +15,7 @@ from trustcheck.__main__ import main
 from trustcheck.check import check, unexpected
 from trustcheck.engine import Outcome
 from trustcheck.matrix import MATRIX, Decision, RoleUnderTest
-from trustcheck.templates import named_principals, roles_in_assembly
+from trustcheck.templates import named_principals, roles_in_assembly, trusts_any_principal
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
 CAROL = "arn:aws:iam::444455556666:user/carol"
@@ -165,16 +165,9 @@ WEAKENINGS: dict[str, tuple[Callable[[Statement], None], set[str]]] = {
     ),
     "whole-account-trusted": (
         _set_principal({"AWS": "arn:aws:iam::123456789012:root"}),
-        # Any user of the account whose identity policy allows it gets in; and the owner now
-        # needs an identity policy too, so the trust policy alone no longer lets her in.
-        {
-            "same-account-mfa-fresh-assume",
-            "same-account-mfa-fresh-source",
-            "trusted-mfa-fresh-assume",
-            "trusted-mfa-fresh-source",
-            "trusted-mfa-just-under-assume",
-            "trusted-mfa-just-under-source",
-        },
+        # Any user of the account whose identity policy allows it gets in. (The owner is no
+        # longer named, so she needs an identity policy too, as the matrix then expects.)
+        {"same-account-mfa-fresh-assume", "same-account-mfa-fresh-source"},
     ),
     "anyone-trusted": (
         _set_principal({"AWS": "*"}),
@@ -207,6 +200,7 @@ def _weakened(role: RoleUnderTest, name: str) -> RoleUnderTest:
         name=f"weakened/{name}",
         trust_policy=policy,
         named_principals=tuple(named_principals(policy)),
+        trusts_any_principal=trusts_any_principal(policy),
     )
 
 
@@ -272,3 +266,17 @@ def test_cli_reports_an_unreadable_policy_in_one_line(tmp_path, capsys):
     assert err.startswith("trustcheck: ")
     assert "missing.json" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_team_role_needs_the_members_identity_policy_and_fresh_mfa():
+    from developer_role.trust import trust_policy
+    from trustcheck.templates import roles_from_policies
+
+    team = trust_policy(principal_arn_patterns=["arn:aws:iam::123456789012:user/team-a/*"])
+    (role,) = roles_from_policies([("team-a", team)])
+    outcomes = check([role])
+    assert not unexpected(outcomes), _describe(unexpected(outcomes))
+    member = "arn:aws:iam::123456789012:user/team-a/trustcheck-member"
+    assert _decision(outcomes, member, "trusted-mfa-fresh-assume") is Decision.DENY
+    assert _decision(outcomes, member, "trusted-sts-mfa-fresh-assume") is Decision.ALLOW
+    assert _decision(outcomes, member, "trusted-sts-mfa-old-assume") is Decision.DENY

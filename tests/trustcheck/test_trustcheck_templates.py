@@ -132,3 +132,27 @@ def test_the_stack_environment_account_is_the_role_account(tmp_path):
     assert role.name == "S/Role"
     assert role.account == "123456789012"
     assert role.owners == (carol,)
+
+
+def test_a_team_role_is_for_a_member_of_its_arn_pattern():
+    team = policy(
+        {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/team-a/*"},
+        },
+        principal="arn:aws:iam::123456789012:root",
+    )
+    role = role_from_resource(
+        "S/Team",
+        {"AssumeRolePolicyDocument": team, "Tags": [{"Key": OWNER_TAG, "Value": "group/team-a"}]},
+        None,
+        "x",
+    )
+    assert role.owners == ("arn:aws:iam::123456789012:user/team-a/trustcheck-member",)
+    assert role.named_principals == ()
+
+
+def test_organisation_wide_trust_is_refused_not_guessed():
+    org = policy({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, principal="*")
+    with pytest.raises(TemplateError, match="trusts an organisation"):
+        role_from_resource("S/Org", {"AssumeRolePolicyDocument": org}, None, "T: Org")
