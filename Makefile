@@ -13,7 +13,7 @@ CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
 CDK_ARGS += $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
-.PHONY: setup synth deploy diff add-me test lint fmt demo bench bench-helper clean
+.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo bench bench-helper clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -30,6 +30,10 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 synth: setup
 	$(CDK) synth --quiet $(CDK_ARGS)
 	@echo "templates and profiles: cdk.out/ (profiles in cdk.out/aws-config-profiles.ini)"
+
+## bootstrap: prepare the account and region of your current AWS credentials for cdk deploy
+bootstrap: setup
+	$(CDK) bootstrap $(BOOTSTRAP_ARGS)
 
 ## diff: show what a deploy would change in the account of your current AWS credentials
 diff: setup
