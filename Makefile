@@ -11,7 +11,7 @@ PY_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.setup-done
 CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
-CDK_ARGS += $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
+CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 .PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo bench bench-helper clean
 
@@ -28,7 +28,7 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 
 ## synth: write the CloudFormation templates and ~/.aws/config profiles to cdk.out/
 synth: setup
-	$(CDK) synth --quiet $(CDK_ARGS)
+	$(CDK) synth --quiet $(CONFIG_ARGS) $(CDK_ARGS)
 	@echo "templates and profiles: cdk.out/ (profiles in cdk.out/aws-config-profiles.ini)"
 
 ## bootstrap: prepare the account and region of your current AWS credentials for cdk deploy
@@ -37,11 +37,11 @@ bootstrap: setup
 
 ## diff: show what a deploy would change in the account of your current AWS credentials
 diff: setup
-	$(CDK) diff $(CDK_ARGS)
+	$(CDK) diff $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## deploy: deploy to the account of your current AWS credentials (keeps the approval prompt)
 deploy: setup
-	$(CDK) deploy --all --require-approval broadening $(CDK_ARGS)
+	$(CDK) deploy --all --require-approval broadening $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
 add-me: setup
