@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -27,26 +27,24 @@ class DeveloperRolesStack(Stack):
         self, scope: Construct, id_: str, *, roles: Sequence[RoleSpec], **kwargs: Any
     ) -> None:
         super().__init__(scope, id_, **kwargs)
+        self._durations: dict[int, Duration] = {}
+        self._policies: dict[str, iam.IManagedPolicy] = {}
         self.developer_roles: dict[str, DeveloperRole] = {}
         for spec in roles:
             self.developer_roles[spec.key] = self._add_role(spec)
 
     def _add_role(self, spec: RoleSpec) -> DeveloperRole:
-        unit = Construct(self, spec.construct_id)
         developer = DeveloperRole(
-            unit,
-            "Developer",
+            self,
+            spec.construct_id,
             principals=spec.trust.principals,
             principal_arn_patterns=spec.trust.arn_patterns,
             principal_org_id=spec.trust.org_id,
-            max_session=Duration.seconds(spec.max_session_seconds),
-            max_mfa_age=Duration.seconds(spec.max_mfa_age_seconds),
-            managed_policies=[
-                _managed_policy(unit, f"Policy{n}", ref)
-                for n, ref in enumerate(spec.managed_policies)
-            ],
+            max_session=self._duration(spec.max_session_seconds),
+            max_mfa_age=self._duration(spec.max_mfa_age_seconds),
+            managed_policies=[self._managed_policy(ref) for ref in spec.managed_policies],
             permissions_boundary=(
-                _managed_policy(unit, "Boundary", ManagedPolicyRef(spec.permissions_boundary))
+                self._managed_policy(ManagedPolicyRef(spec.permissions_boundary))
                 if spec.permissions_boundary
                 else None
             ),
@@ -54,23 +52,33 @@ class DeveloperRolesStack(Stack):
             role_name=spec.role_name,
             path=spec.path,
             description=f"PowerUser developer role for {spec.label}; requires MFA"[:1000],
-            tags=dict(spec.tags),
+            tags={**spec.tags, PRINCIPAL_TAG: spec.label[:256]},
         )
-        Tags.of(developer.role).add(PRINCIPAL_TAG, spec.label[:256])
         acknowledge_aws_managed_policies(developer.role, spec.managed_policies)
         CfnOutput(
-            unit,
+            developer,
             "RoleArn",
             value=developer.role.role_arn,
             description=f"Role for {spec.label}"[:1024],
         )
         return developer
 
+    # Durations and managed policies are shared between roles: fewer calls into the CDK.
+    def _duration(self, seconds: int) -> Duration:
+        if seconds not in self._durations:
+            self._durations[seconds] = Duration.seconds(seconds)
+        return self._durations[seconds]
 
-def _managed_policy(scope: Construct, id_: str, ref: ManagedPolicyRef) -> iam.IManagedPolicy:
-    if ref.name_or_arn.startswith("arn:"):
-        return iam.ManagedPolicy.from_managed_policy_arn(scope, id_, ref.name_or_arn)
-    return iam.ManagedPolicy.from_aws_managed_policy_name(ref.name_or_arn)
+    def _managed_policy(self, ref: ManagedPolicyRef) -> iam.IManagedPolicy:
+        if ref.name_or_arn not in self._policies:
+            if ref.name_or_arn.startswith("arn:"):
+                policy = iam.ManagedPolicy.from_managed_policy_arn(
+                    self, f"Policy{len(self._policies)}", ref.name_or_arn
+                )
+            else:
+                policy = iam.ManagedPolicy.from_aws_managed_policy_name(ref.name_or_arn)
+            self._policies[ref.name_or_arn] = policy
+        return self._policies[ref.name_or_arn]
 
 
 def nag_policy_finding(ref: ManagedPolicyRef) -> str:

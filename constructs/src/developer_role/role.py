@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Tags, Token
+from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -54,8 +55,9 @@ class DeveloperRole(Construct):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        session_seconds = int((max_session or Duration.hours(1)).to_seconds())
-        mfa_age_seconds = int((max_mfa_age or Duration.hours(1)).to_seconds())
+        max_session = max_session or _one_hour()
+        session_seconds = int(max_session.to_seconds())
+        mfa_age_seconds = int(max_mfa_age.to_seconds()) if max_mfa_age else 3600
         _check_props(
             principals=principals,
             principal_arn_patterns=principal_arn_patterns,
@@ -66,7 +68,7 @@ class DeveloperRole(Construct):
             path=path,
         )
         if managed_policies is None:
-            managed_policies = [iam.ManagedPolicy.from_aws_managed_policy_name(POWER_USER_ACCESS)]
+            managed_policies = [_power_user_access()]
 
         self.trust_policy: dict[str, Any] = trust_policy(
             principals=principals,
@@ -79,19 +81,43 @@ class DeveloperRole(Construct):
             self,
             "Role",
             # Replaced below by the full trust policy; the L2 Role needs a principal.
-            assumed_by=iam.AccountRootPrincipal(),
+            assumed_by=_placeholder_principal(),
             role_name=role_name,
             path=path,
             description=description,
-            max_session_duration=Duration.seconds(session_seconds),
+            max_session_duration=max_session,
             managed_policies=list(managed_policies),
             permissions_boundary=permissions_boundary,
         )
         cfn_role = self.role.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
         cfn_role.assume_role_policy_document = self.trust_policy
-        for key, value in (tags or {}).items():
-            Tags.of(self.role).add(key, value)
+        if tags:
+            tagger = Tags.of(self.role)
+            for key, value in tags.items():
+                tagger.add(key, value)
+
+
+# Shared, immutable CDK values: each call into the CDK's runtime costs time when an app
+# declares thousands of roles.
+@functools.cache
+def _one_hour() -> Duration:
+    return Duration.hours(1)
+
+
+@functools.cache
+def _power_user_access() -> iam.IManagedPolicy:
+    return iam.ManagedPolicy.from_aws_managed_policy_name(POWER_USER_ACCESS)
+
+
+@functools.cache
+def _placeholder_principal() -> iam.IPrincipal:
+    return iam.AccountRootPrincipal()
+
+
+def _is_token(value: str) -> bool:
+    """Whether a string holds an unresolved CDK token (checked without the CDK's runtime)."""
+    return "${Token[" in value
 
 
 def _check_props(
@@ -111,7 +137,7 @@ def _check_props(
             "must be trusted"
         )
     for arn in principals:
-        if not Token.is_unresolved(arn) and (arn == "*" or not arn.startswith("arn:")):
+        if not _is_token(arn) and (arn == "*" or not arn.startswith("arn:")):
             problems.append(f"principals: {arn!r} is not a principal ARN")
     try:
         pattern_accounts(principal_arn_patterns)
@@ -121,9 +147,9 @@ def _check_props(
         problems.append(f"principal_org_id: {principal_org_id!r} is not an organisation ID (o-...)")
     problems.append(session_duration_error("max_session", session_seconds))
     problems.append(mfa_age_error("max_mfa_age", mfa_age_seconds))
-    if role_name is not None and not Token.is_unresolved(role_name):
+    if role_name is not None and not _is_token(role_name):
         problems.append(role_name_error("role_name", role_name))
-    if not Token.is_unresolved(path):
+    if not _is_token(path):
         problems.append(path_error("path", path))
     found = [p for p in problems if p]
     if found:
