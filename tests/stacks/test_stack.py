@@ -118,7 +118,7 @@ def test_power_user_access_is_acknowledged_on_each_role_with_a_reason(tmp_path: 
     }
     assert len(acknowledged) == 2
     for path, rules in acknowledged.items():
-        assert path.endswith("/Developer/Role")
+        assert path.endswith("/Role")
         ((finding, reason),) = rules.items()
         assert finding.endswith(
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/PowerUserAccess]"
