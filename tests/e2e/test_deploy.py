@@ -7,6 +7,7 @@ module; each test then checks one user-visible behaviour.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +106,12 @@ def test_valid_code_gives_a_power_user_session(local_aws, deployment):
     assert f":assumed-role/{role_name}/" in identity["Arn"]
 
     s3 = local_aws.client("s3", creds)
-    s3.create_bucket(Bucket="e2e-power-user-bucket")
-    assert "e2e-power-user-bucket" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    bucket = f"e2e-power-user-{local_aws.account_id}-{secrets.token_hex(4)}"  # global namespace
+    s3.create_bucket(Bucket=bucket)
+    try:
+        assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    finally:
+        s3.delete_bucket(Bucket=bucket)
     with pytest.raises(ClientError) as denied:
         local_aws.client("iam", creds).list_users()
     assert denied.value.response["Error"]["Code"] == "AccessDenied"
