@@ -61,6 +61,10 @@ fmt: setup
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## demo: the whole MFA recipe on the built-in local AWS (moto), with the real CDK CLI
+demo: setup
+	$(PY) scripts/demo.py
+
 ## bench-helper: cache-hit time of the assume-role helper against `import boto3`
 bench-helper: setup
 	$(PY) scripts/bench_helper_cache.py
