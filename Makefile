@@ -9,17 +9,25 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.setup-done
+# checkov pins its own boto3 and packaging, so it lives in a tool venv of its own.
+CHECKOV_VENV := $(VENV)/tools/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-done
 CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
 CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
-.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo bench bench-helper clean
+.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper clean
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 $(PY_STAMP): requirements.txt constructs/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(CHECKOV_STAMP): scripts/checkov-requirements.txt $(PY_STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/checkov-requirements.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
@@ -57,9 +65,17 @@ fmt: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## test: lint, types, then the whole test suite
+## test: lint, types, then the whole test suite (end-to-end tests on the local AWS included)
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
+trustcheck: setup
+	PYTHONPATH=scripts $(PY) -m trustcheck $(TRUSTCHECK_ARGS)
+
+## check-templates: cfn-lint and checkov (offline) on the synthesized templates
+check-templates: setup
+	$(PY) scripts/check_templates.py
 
 ## demo: the whole MFA recipe on the built-in local AWS (moto), with the real CDK CLI
 demo: setup
