@@ -16,7 +16,7 @@ CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
 CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
-.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper clean
+.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper bench-synth clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
@@ -85,7 +85,11 @@ demo: setup
 bench-helper: setup
 	$(PY) scripts/bench_helper_cache.py
 
-bench: bench-helper
+## bench-synth: synthesis time at 1, 100, 1,000 and 5,000 principals against a plain JavaScript CDK app
+bench-synth: setup
+	$(PY) scripts/bench_synth.py $(BENCH_ARGS)
+
+bench: bench-helper bench-synth
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
