@@ -42,8 +42,8 @@ region = us-east-1
 """
 CREDENTIALS = """\
 [default]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+aws_access_key_id = TESTKEYIDBASE0000001
+aws_secret_access_key = test-secret-not-a-real-key-0000000000000
 """
 
 

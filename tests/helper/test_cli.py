@@ -134,7 +134,7 @@ def test_write_profile_honours_shared_credentials_file_and_explicit_format(
     aws_home, make_deps, tmp_path
 ):
     elsewhere = tmp_path / "elsewhere"
-    elsewhere.write_text("[default]\naws_access_key_id = AKIAELSEWHERE0000001\n")
+    elsewhere.write_text("[default]\naws_access_key_id = TESTKEYIDELSEWHERE01\n")
     env = seed_cache(aws_home(AWS_SHARED_CREDENTIALS_FILE=str(elsewhere)))
     run = Run(["--profile", PROFILE, "--write-profile", "t", "--format", "json"], make_deps(env))
     assert json.loads(run.stdout)["SessionToken"] == TEMP_TOKEN

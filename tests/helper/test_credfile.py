@@ -12,11 +12,11 @@ from .conftest import TEMP_KEY_ID, TEMP_SECRET, TEMP_TOKEN, make_creds
 OTHERS = """\
 # my credentials
 [default]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_access_key_id = TESTKEYIDBASE0000001
 aws_secret_access_key = base
 
 [other]
-aws_access_key_id = AKIAOTHER
+aws_access_key_id = TESTKEYIDOTHER
 """
 
 
@@ -77,4 +77,4 @@ def test_writing_twice_leaves_one_section_and_one_expiry_line(tmp_path):
     text = path.read_text()
     assert text.count("[temp]") == text.count("[default]") == 1
     assert text.count("written by mfa-assume") == 2
-    assert "[other]\naws_access_key_id = AKIAOTHER\n" in text
+    assert "[other]\naws_access_key_id = TESTKEYIDOTHER\n" in text

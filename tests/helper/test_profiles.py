@@ -60,13 +60,13 @@ def test_unparseable_config_is_an_input_error(aws_home):
 
 
 def test_named_profile_is_identified_by_its_access_key_id(aws_home):
-    env = aws_home(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001")
+    env = aws_home(AWS_ACCESS_KEY_ID="TESTKEYIDENVIRON0001")
     assert profiles.base_fingerprint("default", env) == f"profile:default:{BASE_KEY_ID}"
 
 
 def test_without_profile_the_environment_key_comes_first(aws_home):
-    env = aws_home(AWS_ACCESS_KEY_ID="AKIAENVIRONMENT00001")
-    assert profiles.base_fingerprint(None, env) == "env:AKIAENVIRONMENT00001"
+    env = aws_home(AWS_ACCESS_KEY_ID="TESTKEYIDENVIRON0001")
+    assert profiles.base_fingerprint(None, env) == "env:TESTKEYIDENVIRON0001"
 
 
 def test_without_profile_or_environment_key_the_default_profile_is_used(aws_home):

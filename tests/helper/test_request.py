@@ -154,9 +154,9 @@ def test_cache_key_ignores_duration_and_token(aws_home):
 def test_cache_key_follows_the_base_access_key(aws_home):
     env = aws_home()
     before = build_request(Options(profile=PROFILE), env).cache_key_parts(env)
-    rotated = aws_home(credentials="[default]\naws_access_key_id = AKIAROTATED000000001\n")
+    rotated = aws_home(credentials="[default]\naws_access_key_id = TESTKEYIDROTATED0001\n")
     after = build_request(Options(profile=PROFILE), rotated).cache_key_parts(rotated)
-    assert after["caller"] == "profile:default:AKIAROTATED000000001"
+    assert after["caller"] == "profile:default:TESTKEYIDROTATED0001"
     assert after != before
 
 
