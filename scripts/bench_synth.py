@@ -45,6 +45,17 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+# The Python app's own limits and spreading rule (stacks.layout imports no CDK code).
+from stacks.layout import (  # noqa: E402
+    MAX_OUTPUTS,
+    MAX_RESOURCES,
+    MAX_TEMPLATE_BYTES,
+    ROLES_PER_SHARD_TARGET,
+    ROLES_PER_STACK,
+)
+
 JS_APP = REPO / "bench" / "js-app"
 VENV_BIN = REPO / ".venv" / "bin"
 CDK_CLI = REPO / "node_modules" / ".bin" / "cdk"
@@ -53,10 +64,6 @@ DEFAULT_SIZES = (1, 100, 1000, 5000)
 DEFAULT_QUOTA = 1000
 TARGET_SIZE = 1000
 TARGET_RATIO = 1.5
-# CloudFormation's limits per stack (a template read from S3 may have up to 1 MB).
-MAX_RESOURCES = 500
-MAX_OUTPUTS = 200
-MAX_TEMPLATE_BYTES = 1_000_000
 # Keys the CDK CLI adds to the context it passes to an app (see ``cdk synth``'s
 # CDK_CONTEXT_JSON); --mode app passes the same.
 CLI_CONTEXT: Mapping[str, object] = {
@@ -109,12 +116,9 @@ def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def layout_context() -> dict[str, int]:
     """The Python app's stack-spreading parameters, passed to the JS app so both spread alike."""
-    sys.path.insert(0, str(REPO))
-    from stacks import layout
-
     return {
-        "benchRolesPerStack": layout.ROLES_PER_STACK,
-        "benchRolesPerShardTarget": layout.ROLES_PER_SHARD_TARGET,
+        "benchRolesPerStack": ROLES_PER_STACK,
+        "benchRolesPerShardTarget": ROLES_PER_SHARD_TARGET,
     }
 
 

@@ -16,13 +16,12 @@ from typing import Any
 
 import yaml
 
-from developer_role import policy_length, trust_policy
+from developer_role import POWER_USER_ACCESS, policy_length, trust_policy
 from developer_role.validation import path_error, role_name_error
 from stacks.config_fields import (
     ACCOUNT,
     BUILTIN_DEFAULTS,
     ORG_ID,
-    POWER_USER_ACCESS,
     REGION,
     ROLE_SETTING_KEYS,
     bounded_int,

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from developer_role import POWER_USER_ACCESS
 from developer_role.validation import mfa_age_error, session_duration_error
 from stacks.config_model import ManagedPolicyRef, PrincipalArn
 
-POWER_USER_ACCESS = "PowerUserAccess"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
 
 _PRINCIPAL_ARN = re.compile(

@@ -74,14 +74,8 @@ def _identity_roles(config: RolesConfig) -> list[RoleSpec]:
 
 
 def identity_users(config: RolesConfig) -> list[str]:
-    """Names of the configured IAM users that live in the identity account."""
-    users = {
-        spec.principal.name: None
-        for spec in config.roles
-        if spec.principal is not None
-        and spec.principal.kind == "user"
-        and spec.principal.account == config.identity_account
-    }
+    """Names of the configured IAM users that live in the identity account, in order."""
+    users: dict[str, None] = {}
     for spec in config.roles:
         for arn in spec.trust.principals:
             parts = arn.split(":")

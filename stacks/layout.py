@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from stacks.config_model import ConfigError, RolesConfig, RoleSpec, Target
 
 BASE_NAME = "DeveloperRoles"
+# CloudFormation's limits per stack (a template read from S3 may have up to 1 MB).
 MAX_RESOURCES = 500
 MAX_OUTPUTS = 200
-ROLES_PER_STACK = 180
+MAX_TEMPLATE_BYTES = 1_000_000
+# One output per role; the rest is headroom for a stack's own outputs.
+ROLES_PER_STACK = MAX_OUTPUTS - 20
 # Shards are sized for this many roles on average, leaving room for uneven hashing.
 ROLES_PER_SHARD_TARGET = 150
 
