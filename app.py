@@ -21,11 +21,7 @@ def main() -> int:
             app.node.try_get_context(CONTEXT_FILE_KEY),
             Path.cwd(),
         )
-    except ConfigError as error:
-        print(error.report(), file=sys.stderr)
-        return 1
-    try:
-        build_app(app, config)
+        build_app(app, config)  # stack layout limits are checked here, still before synthesis
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1
