@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -32,6 +33,14 @@ class DeveloperRolesStack(Stack):
         self.developer_roles: dict[str, DeveloperRole] = {}
         for spec in roles:
             self.developer_roles[spec.key] = self._add_role(spec)
+        # PowerUserAccess is on (nearly) every role here for the same reason: acknowledged once
+        # for the stack, which holds nothing but developer roles, instead of once per role (two
+        # calls into the CDK's runtime each). Other AWS managed policies are exceptions and are
+        # acknowledged on their roles, each with the reason its configuration gave.
+        if any(
+            ref.name_or_arn == POWER_USER_ACCESS for spec in roles for ref in spec.managed_policies
+        ):
+            acknowledge(self, ManagedPolicyRef(POWER_USER_ACCESS), POWER_USER_REASON)
 
     def _add_role(self, spec: RoleSpec) -> DeveloperRole:
         developer = DeveloperRole(
@@ -54,11 +63,13 @@ class DeveloperRolesStack(Stack):
             description=f"PowerUser developer role for {spec.label}; requires MFA"[:1000],
             tags={**spec.tags, PRINCIPAL_TAG: spec.label[:256]},
         )
-        acknowledge_aws_managed_policies(developer.role, spec.managed_policies)
+        for ref in spec.managed_policies:
+            if ref.is_aws_managed and ref.name_or_arn != POWER_USER_ACCESS and ref.reason:
+                acknowledge(developer, ref, ref.reason)
         CfnOutput(
             developer,
             "RoleArn",
-            value=developer.role.role_arn,
+            value=role_arn(spec.path, spec.role_name),
             description=f"Role for {spec.label}"[:1024],
         )
         return developer
@@ -81,6 +92,23 @@ class DeveloperRolesStack(Stack):
         return self._policies[ref.name_or_arn]
 
 
+def role_arn(path: str, role_name: str) -> str:
+    """The ARN of a role of this stack, from its path and name.
+
+    A role's ARN is a function of partition, account, path and name, so the output needs no
+    ``Fn::GetAtt`` (one call into the CDK's runtime less per role). The pseudo parameters resolve
+    to the account the stack is deployed to, which is the role's: the value is only correct in
+    the role's own stack, where the outputs are.
+    """
+    partition, account = _pseudo_parameters()
+    return f"arn:{partition}:iam::{account}:role{path}{role_name}"
+
+
+@functools.cache
+def _pseudo_parameters() -> tuple[str, str]:
+    return Aws.PARTITION, Aws.ACCOUNT_ID
+
+
 def nag_policy_finding(ref: ManagedPolicyRef) -> str:
     """The cdk-nag finding ID that an AWS managed policy attachment raises."""
     if ref.name_or_arn.startswith("arn:"):
@@ -88,17 +116,6 @@ def nag_policy_finding(ref: ManagedPolicyRef) -> str:
     return f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{ref.name_or_arn}]"
 
 
-def acknowledge_aws_managed_policies(role: iam.Role, refs: Sequence[ManagedPolicyRef]) -> None:
-    """Acknowledge AwsSolutions-IAM4 on this role, one finding per AWS managed policy.
-
-    PowerUserAccess carries the product's own reason; any other AWS managed policy carries the
-    reason its configuration entry had to give.
-    """
-    for ref in refs:
-        if not ref.is_aws_managed:
-            continue
-        reason = POWER_USER_REASON if ref.name_or_arn == POWER_USER_ACCESS else ref.reason
-        if reason:
-            Validations.of(role).acknowledge(
-                Acknowledgment(id=nag_policy_finding(ref), reason=reason)
-            )
+def acknowledge(scope: Construct, ref: ManagedPolicyRef, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM4 for this AWS managed policy on the scope and below it."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=nag_policy_finding(ref), reason=reason))

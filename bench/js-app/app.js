@@ -4,7 +4,7 @@
 // Same configuration file (-c developerRolesFile=FILE.json), same construct tree, so the same
 // logical IDs and templates as the Python app for plain per-principal configurations: one
 // AWS::IAM::Role per principal (MFA trust policy as plain data, PowerUserAccess, tag), one
-// output per role, cdk-nag AwsSolutionsChecks with the IAM4 acknowledgment per role, and the
+// output per role, cdk-nag AwsSolutionsChecks with the IAM4 acknowledgment per stack, and the
 // same spreading rule as stacks/layout.py (one stack up to ROLES_PER_STACK roles, otherwise
 // ceil(maxRolesPerAccount / ROLES_PER_SHARD_TARGET) stacks picked by a SHA-256 of the key).
 // Only the subset of the configuration the benchmark uses is supported: account, region,
@@ -129,26 +129,23 @@ function trustPolicy(principal, maxMfaAgeSeconds) {
 }
 
 // Shared, immutable values (as the Python side shares them).
-const ONE_HOUR = cdk.Duration.hours(1);
 const POWER_USER_POLICY = iam.ManagedPolicy.fromAwsManagedPolicyName(POWER_USER_ACCESS);
-const PLACEHOLDER_PRINCIPAL = new iam.AccountRootPrincipal();
 
 class DeveloperRole extends Construct {
   constructor(scope, id, props) {
     super(scope, id);
     this.trustPolicy = trustPolicy(props.principal, props.maxMfaAgeSeconds);
-    this.role = new iam.Role(this, 'Role', {
-      // Replaced below by the full trust policy; the L2 Role needs a principal.
-      assumedBy: PLACEHOLDER_PRINCIPAL,
+    // L1 CfnRole under a plain "Role" holder, as in constructs/src/developer_role/role.py.
+    const holder = new Construct(this, 'Role');
+    this.role = new iam.CfnRole(holder, 'Resource', {
+      assumeRolePolicyDocument: this.trustPolicy,
       roleName: props.roleName,
       path: props.path,
       description: props.description,
-      maxSessionDuration: ONE_HOUR,
-      managedPolicies: [POWER_USER_POLICY],
+      maxSessionDuration: 3600,
+      managedPolicyArns: [POWER_USER_POLICY.managedPolicyArn],
+      tags: Object.entries(props.tags ?? {}).map(([key, value]) => ({ key, value })),
     });
-    this.role.node.defaultChild.assumeRolePolicyDocument = this.trustPolicy;
-    const tagger = cdk.Tags.of(this.role);
-    for (const [key, value] of Object.entries(props.tags ?? {})) tagger.add(key, value);
   }
 }
 
@@ -165,15 +162,17 @@ class DeveloperRolesStack extends cdk.Stack {
         maxMfaAgeSeconds: 3600,
         tags: { [PRINCIPAL_TAG]: spec.label.slice(0, 256) },
       });
-      cdk.Validations.of(developer.role).acknowledge({
-        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${POWER_USER_ACCESS}]`,
-        reason: POWER_USER_REASON,
-      });
       new cdk.CfnOutput(developer, 'RoleArn', {
-        value: developer.role.roleArn,
+        // The ARN from partition, account, path and name, as the Python stack writes it.
+        value: `arn:${cdk.Aws.PARTITION}:iam::${cdk.Aws.ACCOUNT_ID}:role${spec.path}${spec.roleName}`,
         description: `Role for ${spec.label}`.slice(0, 1024),
       });
     }
+    // PowerUserAccess acknowledged once for the stack, as the Python stack does.
+    cdk.Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${POWER_USER_ACCESS}]`,
+      reason: POWER_USER_REASON,
+    });
   }
 }
 

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
+from constructs import Construct
 
 from developer_role import DeveloperRole, DeveloperRoleError
 
@@ -170,10 +171,27 @@ def test_principals_matched_by_pattern_and_organisation(make_role: MakeRole) -> 
     }
 
 
-def test_role_is_a_public_attribute() -> None:
+def test_role_and_its_arn_are_public_attributes() -> None:
     stack = Stack(App(), "Test")
     developer = DeveloperRole(stack, "Dev", principals=[ALICE])
-    assert isinstance(developer.role, iam.Role)
+    CfnOutput(stack, "Arn", value=developer.role_arn)
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    assert isinstance(developer.role, iam.CfnRole)
+    assert outputs["Arn"]["Value"] == {
+        "Fn::GetAtt": [stack.resolve(developer.role.logical_id), "Arn"]
+    }
+
+
+def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
+    """Roles deployed before the construct moved to CfnRole are updated, not replaced."""
+    app = App()
+    current = Stack(app, "Current")
+    DeveloperRole(current, "Dev", principals=[ALICE])
+    earlier = Stack(app, "Earlier")
+    iam.Role(Construct(earlier, "Dev"), "Role", assumed_by=iam.AccountRootPrincipal())
+    assert list(Template.from_stack(current).find_resources("AWS::IAM::Role")) == list(
+        Template.from_stack(earlier).find_resources("AWS::IAM::Role")
+    )
 
 
 @pytest.mark.parametrize(

@@ -70,10 +70,15 @@ def test_cross_account_principal_is_trusted_like_a_local_one(synth: Synth) -> No
 def test_each_role_has_an_output_with_its_arn(synth: Synth) -> None:
     template = synth([ALICE, BOB])
     for name, arn in (("PowerUser-alice", ALICE), ("PowerUser-bob", BOB)):
-        logical_id, _ = role_named(template, name)
+        _, role = role_named(template, name)
+        path = role["Properties"]["Path"]
+        arn_parts = ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}]
         template.has_output(
             "*",
-            {"Value": {"Fn::GetAtt": [logical_id, "Arn"]}, "Description": f"Role for {arn}"},
+            {
+                "Value": {"Fn::Join": ["", [*arn_parts, f":role{path}{name}"]]},
+                "Description": f"Role for {arn}",
+            },
         )
 
 
@@ -105,37 +110,47 @@ def test_roles_are_tagged_with_their_principal(synth: Synth) -> None:
     assert {"Key": "developer-role:principal", "Value": ALICE} in alice["Properties"]["Tags"]
 
 
-def test_power_user_access_is_acknowledged_on_each_role_with_a_reason(tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path))
-    build_app(app, validate({"principals": [ALICE, BOB]}))
-    app.synth()
-    metadata = json.loads((tmp_path / "DeveloperRoles.metadata.json").read_text())
-    acknowledged = {
+def acknowledgments(outdir: Path, stack: str = "DeveloperRoles") -> dict[str, dict[str, str]]:
+    metadata = json.loads((outdir / f"{stack}.metadata.json").read_text())
+    return {
         path: entry["data"]
         for path, entries in metadata.items()
         for entry in entries
         if entry["type"] == "aws:cdk:acknowledged-rules"
     }
-    assert len(acknowledged) == 2
-    for path, rules in acknowledged.items():
-        assert path.endswith("/Role")
-        ((finding, reason),) = rules.items()
-        assert finding.endswith(
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/PowerUserAccess]"
-        )
-        assert "MFA" in reason
 
 
-def test_extra_aws_managed_policy_is_acknowledged_with_the_configured_reason(
+def test_power_user_access_is_acknowledged_once_for_the_stack_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    app = App(outdir=str(tmp_path))
+    build_app(app, validate({"principals": [ALICE, BOB]}))
+    app.synth()
+    ((path, rules),) = acknowledgments(tmp_path).items()
+    assert path == "/DeveloperRoles"
+    ((finding, reason),) = rules.items()
+    assert finding.endswith(
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/PowerUserAccess]"
+    )
+    assert "MFA" in reason
+
+
+def test_extra_aws_managed_policy_is_acknowledged_on_its_role_with_the_configured_reason(
     tmp_path: Path,
 ) -> None:
     app = App(outdir=str(tmp_path))
     extra = {"policy": "ReadOnlyAccess", "reason": "needs to read billing reports"}
-    build_app(app, validate({"principals": [{"arn": ALICE, "extraManagedPolicies": [extra]}]}))
+    build_app(app, validate({"principals": [{"arn": ALICE, "extraManagedPolicies": [extra]}, BOB]}))
     app.synth()
-    metadata = (tmp_path / "DeveloperRoles.metadata.json").read_text()
-    assert "needs to read billing reports" in metadata
-    assert "policy/ReadOnlyAccess]" in metadata
+    on_roles = {
+        path: rules
+        for path, rules in acknowledgments(tmp_path).items()
+        if path != "/DeveloperRoles"
+    }
+    ((path, rules),) = on_roles.items()
+    assert "alice" in path
+    finding = "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]"
+    assert rules == {f"Annotation::{finding}": "needs to read billing reports"}
 
 
 def test_unacknowledged_finding_fails_synthesis() -> None:

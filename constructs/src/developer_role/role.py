@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Tags
+from aws_cdk import CfnTag, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -55,9 +56,8 @@ class DeveloperRole(Construct):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        max_session = max_session or _one_hour()
-        session_seconds = int(max_session.to_seconds())
-        mfa_age_seconds = int(max_mfa_age.to_seconds()) if max_mfa_age else 3600
+        session_seconds = _seconds(max_session) if max_session else 3600
+        mfa_age_seconds = _seconds(max_mfa_age) if max_mfa_age else 3600
         _check_props(
             principals=principals,
             principal_arn_patterns=principal_arn_patterns,
@@ -77,42 +77,55 @@ class DeveloperRole(Construct):
             max_mfa_age_seconds=mfa_age_seconds,
             require_source_identity=require_source_identity,
         )
-        self.role = iam.Role(
-            self,
-            "Role",
-            # Replaced below by the full trust policy; the L2 Role needs a principal.
-            assumed_by=_placeholder_principal(),
+        # An L1 CfnRole with every property given at once: one call into the CDK's runtime
+        # where the L2 Role took seven, which matters when an app declares thousands of roles.
+        # The plain "Role" holder keeps the path .../Role/Resource, so the logical ID is the
+        # one an L2 Role here would have had (and that roles deployed earlier have).
+        holder = Construct(self, "Role")
+        self.role = iam.CfnRole(
+            holder,
+            "Resource",
+            assume_role_policy_document=self.trust_policy,
             role_name=role_name,
             path=path,
             description=description,
-            max_session_duration=max_session,
-            managed_policies=list(managed_policies),
-            permissions_boundary=permissions_boundary,
+            max_session_duration=session_seconds,
+            managed_policy_arns=[_policy_arn(policy) for policy in managed_policies],
+            permissions_boundary=(
+                _policy_arn(permissions_boundary) if permissions_boundary else None
+            ),
+            tags=[CfnTag(key=key, value=value) for key, value in (tags or {}).items()] or None,
         )
-        cfn_role = self.role.node.default_child
-        assert isinstance(cfn_role, iam.CfnRole)
-        cfn_role.assume_role_policy_document = self.trust_policy
-        if tags:
-            tagger = Tags.of(self.role)
-            for key, value in tags.items():
-                tagger.add(key, value)
+
+    @functools.cached_property
+    def role_arn(self) -> str:
+        """The role's ARN (``Fn::GetAtt``); referenced from another stack it becomes an export."""
+        arn: str = self.role.attr_arn
+        return arn
 
 
-# Shared, immutable CDK values: each call into the CDK's runtime costs time when an app
-# declares thousands of roles.
-@functools.cache
-def _one_hour() -> Duration:
-    return Duration.hours(1)
+# Each call into the CDK's runtime costs a round trip to Node.js (about 0.2 ms), which adds up
+# when an app declares thousands of roles. Durations and managed policies are immutable and
+# usually shared between roles, so their values are read once per object.
+_SECONDS: weakref.WeakKeyDictionary[Duration, int] = weakref.WeakKeyDictionary()
+_POLICY_ARNS: weakref.WeakKeyDictionary[iam.IManagedPolicy, str] = weakref.WeakKeyDictionary()
+
+
+def _seconds(duration: Duration) -> int:
+    if duration not in _SECONDS:
+        _SECONDS[duration] = int(duration.to_seconds())
+    return _SECONDS[duration]
+
+
+def _policy_arn(policy: iam.IManagedPolicy) -> str:
+    if policy not in _POLICY_ARNS:
+        _POLICY_ARNS[policy] = policy.managed_policy_arn
+    return _POLICY_ARNS[policy]
 
 
 @functools.cache
 def _power_user_access() -> iam.IManagedPolicy:
     return iam.ManagedPolicy.from_aws_managed_policy_name(POWER_USER_ACCESS)
-
-
-@functools.cache
-def _placeholder_principal() -> iam.IPrincipal:
-    return iam.AccountRootPrincipal()
 
 
 def _is_token(value: str) -> bool:
