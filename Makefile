@@ -23,6 +23,9 @@ setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 $(PY_STAMP): requirements.txt constructs/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# cdk.json runs the app with python -O (no jsii runtime type checks); pip compiles only
+	@# plain bytecode, so compile the -O bytecode too instead of on every synth.
+	$(PY) -O -m compileall -q -j0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
 	@touch $@
 
 $(CHECKOV_STAMP): scripts/checkov-requirements.txt $(PY_STAMP)

@@ -13,8 +13,8 @@ Two ways to run an app (``--mode``):
 
 - ``cli`` (default): ``cdk synth --quiet -o DIR`` with the pinned CDK CLI, as ``make synth``
   does: what a user waits for, CLI start-up and assembly checks included.
-- ``app``: the app command alone (``python app.py`` / ``node app.js``) with the
-  ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` that the CLI would pass: the apps without the CLI's
+- ``app``: the app command of each cdk.json alone (``python -O app.py`` / ``node app.js``), with
+  the ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` that the CLI would pass: the apps without the CLI's
   constant cost, which otherwise dilutes the ratio.
 
 Then it reports where the time goes, for one size (``--profile-size``): each app is run once
@@ -33,6 +33,7 @@ import cProfile
 import json
 import os
 import pstats
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -162,11 +163,16 @@ def synth_command(
     env = tool_env(extra_env)
     env["CDK_OUTDIR"] = str(outdir)
     env["CDK_CONTEXT_JSON"] = json.dumps(app_context(app, config, layout))
-    if app == "python":
-        argv = [str(VENV_BIN / "python"), "app.py"]
-    else:
-        argv = [str(VENV_BIN / "node"), "app.js"]
-    return Command(argv, app_dir(app), env)
+    return Command(app_command(app), app_dir(app), env)
+
+
+def app_command(app: str) -> list[str]:
+    """The ``app`` command of the app's cdk.json, as the CLI would run it (Python: ``-O``)."""
+    cdk_json = json.loads((app_dir(app) / "cdk.json").read_text(encoding="utf-8"))
+    argv = shlex.split(cdk_json["app"])
+    if argv[0] == "node":
+        argv[0] = str(VENV_BIN / "node")
+    return argv
 
 
 def run(command: Command, what: str) -> float:
@@ -489,7 +495,9 @@ def probe_run(
     outdir = workdir / f"probe-{tag}"
     command = synth_command(app, "app", config, outdir, layout, _probe_env(marks_file, no_nag))
     if app == "python":
-        argv = [str(VENV_BIN / "python"), str(Path(__file__).resolve()), "--probe-python"]
+        # The app's interpreter and its flags (``-O``), running this script's probe instead.
+        interpreter = app_command("python")[:-1]
+        argv = [*interpreter, str(Path(__file__).resolve()), "--probe-python"]
         argv += [str(marks_file)] + (["--no-nag"] if no_nag else [])
         if cprofile_file:
             argv += ["--cprofile-file", str(cprofile_file)]

@@ -10,7 +10,6 @@ wildcard is acceptable there.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
@@ -57,11 +56,9 @@ def wildcard_findings(document: dict[str, Any]) -> list[str]:
 def acknowledge_wildcards(scope: IConstruct, reason: str) -> int:
     """Acknowledge, on each IAM policy under ``scope``, exactly the wildcard findings it raises."""
     count = 0
-    policies: Iterable[IConstruct] = (
-        node for node in scope.node.find_all() if isinstance(node, iam.CfnPolicy)
-    )
-    for policy in policies:
-        assert isinstance(policy, iam.CfnPolicy)
+    for policy in scope.node.find_all():
+        if not isinstance(policy, iam.CfnPolicy):
+            continue
         document = Stack.of(policy).resolve(policy.policy_document)
         for finding in wildcard_findings(document):
             Validations.of(policy).acknowledge(Acknowledgment(id=finding, reason=reason))

@@ -67,7 +67,8 @@ class DeveloperRolesPipelineStack(Stack):
     ) -> None:
         super().__init__(scope, id_, **kwargs)
         spec = config.pipeline
-        assert spec is not None
+        if spec is None:
+            raise ValueError("PipelineStack needs a configuration with a deployment.pipeline")
         source = pipelines.CodePipelineSource.connection(
             spec.repository, spec.branch, connection_arn=spec.connection_arn
         )

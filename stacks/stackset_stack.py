@@ -55,7 +55,8 @@ class DeveloperRolesStackSetStack(Stack):
     ) -> None:
         super().__init__(scope, id_, **kwargs)
         spec = config.stack_set
-        assert spec is not None
+        if spec is None:
+            raise ValueError("StackSetStack needs a configuration with a deployment.stackSet")
         self.stack_sets: list[cfn.CfnStackSet] = []
         for plan in plans:
             body = json.dumps(roles_template(plan.roles), separators=(",", ":"))
