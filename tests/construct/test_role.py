@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnOutput, Duration, Stack
+from aws_cdk import App, CfnOutput, Duration, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 from constructs import Construct
@@ -274,3 +274,16 @@ def test_every_bad_prop_is_reported_together(make_role: MakeRole) -> None:
     assert "max_session" in text
     assert "role_name" in text
     assert "path" in text
+
+
+def test_tags_of_an_enclosing_scope_reach_the_role_and_win_on_the_same_key() -> None:
+    stack = Stack(App(), "Test")
+    DeveloperRole(stack, "Dev", principals=[ALICE], tags={"team": "payments", "owner": "alice"})
+    Tags.of(stack).add("team", "platform")
+    Tags.of(stack).add("cost-centre", "42")
+    (role,) = Template.from_stack(stack).find_resources("AWS::IAM::Role").values()
+    assert role["Properties"]["Tags"] == [
+        {"Key": "cost-centre", "Value": "42"},
+        {"Key": "owner", "Value": "alice"},
+        {"Key": "team", "Value": "platform"},
+    ]

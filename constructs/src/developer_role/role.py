@@ -33,8 +33,10 @@ class DeveloperRole(Construct):
     ``aws:MultiFactorAuthPresent`` is true and ``aws:MultiFactorAuthAge`` is below
     ``max_mfa_age``. Principals are trusted by ARN (``principals``), by ARN pattern
     (``principal_arn_patterns``, matched with ``ArnLike`` on ``aws:PrincipalArn``) or by
-    organisation (``principal_org_id``). The role itself is :attr:`role`; its trust policy
-    document is :attr:`trust_policy`.
+    organisation (``principal_org_id``). The role itself is :attr:`role`, an L1
+    :class:`~aws_cdk.aws_iam.CfnRole`, and :attr:`role_arn` its ARN; its trust policy document
+    is :attr:`trust_policy`. ``tags`` are set on the role itself; a ``Tags.of(scope).add`` from
+    an enclosing scope with the same key takes precedence, as usual in the CDK.
     """
 
     def __init__(
