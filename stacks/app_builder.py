@@ -47,6 +47,7 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
                 app,
                 PIPELINE_STACK_NAME,
                 config=config,
+                spec=spec,
                 plans=plans,
                 env=Environment(account=spec.account, region=spec.region),
             )
@@ -58,7 +59,7 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
             DeveloperRolesStackSetStack(
                 app,
                 STACK_SET_STACK_NAME,
-                config=config,
+                spec=spec_set,
                 plans=first_target,
                 env=environment(Target(spec_set.account, spec_set.region)),
             )

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from stacks.config_model import RolesConfig, Target
+from stacks.config_model import PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
 from stacks.layout import StackPlan
@@ -62,13 +62,11 @@ class DeveloperRolesPipelineStack(Stack):
         id_: str,
         *,
         config: RolesConfig,
+        spec: PipelineSpec,
         plans: Sequence[StackPlan],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
-        spec = config.pipeline
-        if spec is None:
-            raise ValueError("PipelineStack needs a configuration with a deployment.pipeline")
         source = pipelines.CodePipelineSource.connection(
             spec.repository, spec.branch, connection_arn=spec.connection_arn
         )

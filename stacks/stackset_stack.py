@@ -16,7 +16,7 @@ from aws_cdk import aws_cloudformation as cfn
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from stacks.config_model import ConfigError, RolesConfig, RoleSpec
+from stacks.config_model import ConfigError, RoleSpec, StackSetSpec
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.layout import StackPlan
 
@@ -49,14 +49,11 @@ class DeveloperRolesStackSetStack(Stack):
         scope: Construct,
         id_: str,
         *,
-        config: RolesConfig,
+        spec: StackSetSpec,
         plans: Sequence[StackPlan],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
-        spec = config.stack_set
-        if spec is None:
-            raise ValueError("StackSetStack needs a configuration with a deployment.stackSet")
         self.stack_sets: list[cfn.CfnStackSet] = []
         for plan in plans:
             body = json.dumps(roles_template(plan.roles), separators=(",", ":"))
