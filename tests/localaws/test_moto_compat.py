@@ -82,6 +82,14 @@ def assume(aws: LocalAwsEnv, dev: Developer, role_arn: str, **kwargs: Any) -> An
     )
 
 
+def assume_with_mfa(
+    aws: LocalAwsEnv, dev: Developer, role_arn: str, token: str | None = None, **kwargs: Any
+) -> Any:
+    """Assume with the developer's MFA device and ``token`` (default: a fresh code)."""
+    code = aws.fresh_totp(dev) if token is None else token
+    return assume(aws, dev, role_arn, SerialNumber=dev.mfa_serial, TokenCode=code, **kwargs)
+
+
 def creds_of(response: Any) -> Credentials:
     c = response["Credentials"]
     return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
@@ -326,14 +334,7 @@ def alice(aws, unique) -> tuple[Developer, str]:
 
 def test_valid_code_assumes_the_role(aws, alice):
     dev, role = alice
-    response = assume(
-        aws,
-        dev,
-        role,
-        SerialNumber=dev.mfa_serial,
-        TokenCode=aws.fresh_totp(dev),
-        SourceIdentity=dev.user_name,
-    )
+    response = assume_with_mfa(aws, dev, role, SourceIdentity=dev.user_name)
     assert response["AssumedRoleUser"]["Arn"].endswith(f"/{dev.user_name}")
     assert response["SourceIdentity"] == dev.user_name
 
@@ -342,12 +343,10 @@ def test_valid_code_without_fix_is_not_seen_as_mfa(aws, alice):
     dev, role = alice
     with aws.fix_disabled("sts_mfa_verification"):
         code, _ = error_of(
-            assume,
+            assume_with_mfa,
             aws=aws,
             dev=dev,
             role_arn=role,
-            SerialNumber=dev.mfa_serial,
-            TokenCode=aws.fresh_totp(dev),
         )
     assert code == "AccessDenied"
 
@@ -356,19 +355,15 @@ def test_wrong_code_is_refused_with_the_aws_message(aws, alice):
     dev, role = alice
     good = aws.totp(dev)
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
-    code, message = error_of(
-        assume, aws=aws, dev=dev, role_arn=role, SerialNumber=dev.mfa_serial, TokenCode=wrong
-    )
+    code, message = error_of(assume_with_mfa, aws=aws, dev=dev, role_arn=role, token=wrong)
     assert (code, message.strip()) == ("AccessDenied", INVALID)
 
 
 def test_reused_code_is_refused(aws, alice):
     dev, role = alice
     token = aws.fresh_totp(dev)
-    assume(aws, dev, role, SerialNumber=dev.mfa_serial, TokenCode=token)
-    code, message = error_of(
-        assume, aws=aws, dev=dev, role_arn=role, SerialNumber=dev.mfa_serial, TokenCode=token
-    )
+    assume_with_mfa(aws, dev, role, token)
+    code, message = error_of(assume_with_mfa, aws=aws, dev=dev, role_arn=role, token=token)
     assert (code, message.strip()) == ("AccessDenied", INVALID)
 
 
@@ -377,12 +372,10 @@ def test_previous_step_code_is_accepted_but_not_two_steps_back(aws, alice):
     aws.fresh_totp(dev)  # skip past the steps used when the device was enabled
     old = aws.totp(dev)
     aws.advance_clock(30)
-    assume(aws, dev, role, SerialNumber=dev.mfa_serial, TokenCode=old)
+    assume_with_mfa(aws, dev, role, old)
     older = aws.fresh_totp(dev)
     aws.advance_clock(60)
-    code, _ = error_of(
-        assume, aws=aws, dev=dev, role_arn=role, SerialNumber=dev.mfa_serial, TokenCode=older
-    )
+    code, _ = error_of(assume_with_mfa, aws=aws, dev=dev, role_arn=role, token=older)
     assert code == "AccessDenied"
 
 
@@ -441,7 +434,7 @@ def test_no_mfa_without_fix_is_let_through(aws, alice):
 
 def test_same_account_user_named_in_trust_policy_needs_no_identity_policy(aws, alice):
     dev, role = alice  # alice has no identity policy at all
-    assume(aws, dev, role, SerialNumber=dev.mfa_serial, TokenCode=aws.fresh_totp(dev))
+    assume_with_mfa(aws, dev, role)
 
 
 def test_mfa_session_older_than_the_maximum_age_is_refused(aws, alice):
@@ -459,12 +452,10 @@ def test_mfa_session_older_than_the_maximum_age_is_refused(aws, alice):
 def test_tag_session_must_be_allowed_by_the_trust_policy(aws, alice):
     dev, role = alice
     code, message = error_of(
-        assume,
+        assume_with_mfa,
         aws=aws,
         dev=dev,
         role_arn=role,
-        SerialNumber=dev.mfa_serial,
-        TokenCode=aws.fresh_totp(dev),
         Tags=[{"Key": "team", "Value": "a"}],
     )
     assert code == "AccessDenied"
@@ -474,13 +465,11 @@ def test_tag_session_must_be_allowed_by_the_trust_policy(aws, alice):
 def test_duration_above_the_roles_maximum_is_refused(aws, alice):
     dev, role = alice
     code, message = error_of(
-        assume,
+        assume_with_mfa,
         aws=aws,
         dev=dev,
         role_arn=role,
         DurationSeconds=7200,
-        SerialNumber=dev.mfa_serial,
-        TokenCode=aws.fresh_totp(dev),
     )
     assert code == "ValidationError"
     assert "MaxSessionDuration" in message
@@ -491,12 +480,10 @@ def test_cross_account_principal_needs_its_own_identity_policy(aws, unique):
     dev = aws.create_developer(unique, account_id=OTHER_ACCOUNT)
     role = create_role(aws, unique, mfa_trust(dev.arn))
     code, _ = error_of(
-        assume,
+        assume_with_mfa,
         aws=aws,
         dev=dev,
         role_arn=role,
-        SerialNumber=dev.mfa_serial,
-        TokenCode=aws.fresh_totp(dev),
     )
     assert code == "AccessDenied"
     aws.client("iam", other_admin).put_user_policy(
@@ -509,7 +496,7 @@ def test_cross_account_principal_needs_its_own_identity_policy(aws, unique):
             }
         ),
     )
-    assume(aws, dev, role, SerialNumber=dev.mfa_serial, TokenCode=aws.fresh_totp(dev))
+    assume_with_mfa(aws, dev, role)
 
 
 # --------------------------------------------------------------------------- GetSessionToken
