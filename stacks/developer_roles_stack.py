@@ -28,7 +28,6 @@ class DeveloperRolesStack(Stack):
         self, scope: Construct, id_: str, *, roles: Sequence[RoleSpec], **kwargs: Any
     ) -> None:
         super().__init__(scope, id_, **kwargs)
-        self._durations: dict[int, Duration] = {}
         self._policies: dict[str, iam.IManagedPolicy] = {}
         self.developer_roles: dict[str, DeveloperRole] = {}
         for spec in roles:
@@ -49,8 +48,8 @@ class DeveloperRolesStack(Stack):
             principals=spec.trust.principals,
             principal_arn_patterns=spec.trust.arn_patterns,
             principal_org_id=spec.trust.org_id,
-            max_session=self._duration(spec.max_session_seconds),
-            max_mfa_age=self._duration(spec.max_mfa_age_seconds),
+            max_session=_duration(spec.max_session_seconds),
+            max_mfa_age=_duration(spec.max_mfa_age_seconds),
             managed_policies=[self._managed_policy(ref) for ref in spec.managed_policies],
             permissions_boundary=(
                 self._managed_policy(ManagedPolicyRef(spec.permissions_boundary))
@@ -74,12 +73,7 @@ class DeveloperRolesStack(Stack):
         )
         return developer
 
-    # Durations and managed policies are shared between roles: fewer calls into the CDK.
-    def _duration(self, seconds: int) -> Duration:
-        if seconds not in self._durations:
-            self._durations[seconds] = Duration.seconds(seconds)
-        return self._durations[seconds]
-
+    # Managed policies are shared between the roles of a stack: fewer calls into the CDK.
     def _managed_policy(self, ref: ManagedPolicyRef) -> iam.IManagedPolicy:
         if ref.name_or_arn not in self._policies:
             if ref.name_or_arn.startswith("arn:"):
@@ -90,6 +84,12 @@ class DeveloperRolesStack(Stack):
                 policy = iam.ManagedPolicy.from_aws_managed_policy_name(ref.name_or_arn)
             self._policies[ref.name_or_arn] = policy
         return self._policies[ref.name_or_arn]
+
+
+@functools.cache
+def _duration(seconds: int) -> Duration:
+    """One shared Duration per value: fewer calls into the CDK (Durations belong to no scope)."""
+    return Duration.seconds(seconds)
 
 
 def role_arn(path: str, role_name: str) -> str:
