@@ -9,13 +9,11 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config_model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
-from stacks.identity_stack import IdentityAccessStack
+from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
 from stacks.layout import plan_stacks
 from stacks.pipeline_stack import DeveloperRolesPipelineStack
 from stacks.stackset_stack import DeveloperRolesStackSetStack
 
-STACK_NAME = "DeveloperRoles"
-IDENTITY_STACK_NAME = "DeveloperRoleAccess"
 PIPELINE_STACK_NAME = "DeveloperRolesPipeline"
 STACK_SET_STACK_NAME = "DeveloperRolesStackSets"
 
@@ -72,7 +70,6 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
                     plan.name,
                     roles=plan.roles,
                     env=environment(plan.target),
-                    description="MFA-gated PowerUser developer roles, one per trusted principal",
                 )
             )
     if config.identity_account and config.pipeline is None:

@@ -14,6 +14,7 @@ from developer_role import DeveloperRole
 from stacks.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
 
 PRINCIPAL_TAG = "developer-role:principal"
+STACK_DESCRIPTION = "MFA-gated PowerUser developer roles, one per trusted principal"
 POWER_USER_REASON = (
     "PowerUserAccess is the product's purpose: developers get broad non-IAM access through a "
     "role that only a named principal can assume, only with MFA, for a limited session; the "
@@ -27,6 +28,7 @@ class DeveloperRolesStack(Stack):
     def __init__(
         self, scope: Construct, id_: str, *, roles: Sequence[RoleSpec], **kwargs: Any
     ) -> None:
+        kwargs.setdefault("description", STACK_DESCRIPTION)
         super().__init__(scope, id_, **kwargs)
         self._policies: dict[str, iam.IManagedPolicy] = {}
         self.developer_roles: dict[str, DeveloperRole] = {}

@@ -21,6 +21,7 @@ from stacks.config_model import ConfigError, RolesConfig, RoleSpec
 
 MAX_MANAGED_POLICY_LENGTH = 6144
 GROUP_NAME = "PowerUserDevelopers"
+IDENTITY_STACK_NAME = "DeveloperRoleAccess"
 
 
 def _arns(config: RolesConfig, role_name: str, partition: str) -> list[str]:

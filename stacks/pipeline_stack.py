@@ -13,7 +13,7 @@ from constructs import Construct
 
 from stacks.config_model import PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
-from stacks.identity_stack import IdentityAccessStack
+from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
 from stacks.layout import StackPlan
 from stacks.nag import acknowledge_wildcards
 
@@ -45,7 +45,7 @@ class DeveloperRolesStage(Stage):
         for plan in plans:
             DeveloperRolesStack(self, plan.name, roles=plan.roles)
         if identity_config is not None:
-            IdentityAccessStack(self, "DeveloperRoleAccess", config=identity_config)
+            IdentityAccessStack(self, IDENTITY_STACK_NAME, config=identity_config)
         Validations.of(self).add_plugins(AwsSolutionsChecks(self))
 
 
