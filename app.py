@@ -9,12 +9,13 @@ from pathlib import Path
 from aws_cdk import App
 
 from stacks.app_builder import build_app, resolved
+from stacks.app_context import APP_CONTEXT
 from stacks.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
 from stacks.profiles import PROFILES_FILE, render_profiles
 
 
 def main() -> int:
-    app = App()
+    app = App(context=dict(APP_CONTEXT))
     try:
         config = load_config(
             app.node.try_get_context(CONTEXT_KEY),

@@ -6,14 +6,16 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from developer_role import DeveloperRole
 from stacks.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
+from stacks.outputs import StackOutputs, role_arn_value
 
 PRINCIPAL_TAG = "developer-role:principal"
+OUTPUT_ID = "RoleArn"  # each role's output, at <principal>/RoleArn as a CfnOutput would be
 STACK_DESCRIPTION = "MFA-gated PowerUser developer roles, one per trusted principal"
 POWER_USER_REASON = (
     "PowerUserAccess is the product's purpose: developers get broad non-IAM access through a "
@@ -23,7 +25,11 @@ POWER_USER_REASON = (
 
 
 class DeveloperRolesStack(Stack):
-    """A :class:`DeveloperRole` per principal, with its ARN as a stack output."""
+    """A :class:`DeveloperRole` per principal, with its ARN as a stack output.
+
+    The outputs are declared together when the roles are (:class:`StackOutputs`), each with the
+    logical ID a ``CfnOutput`` at ``<principal>/RoleArn`` has had.
+    """
 
     def __init__(
         self, scope: Construct, id_: str, *, roles: Sequence[RoleSpec], **kwargs: Any
@@ -32,8 +38,10 @@ class DeveloperRolesStack(Stack):
         super().__init__(scope, id_, **kwargs)
         self._policies: dict[str, iam.IManagedPolicy] = {}
         self.developer_roles: dict[str, DeveloperRole] = {}
+        self._outputs = StackOutputs()
         for spec in roles:
             self.developer_roles[spec.key] = self._add_role(spec)
+        self._outputs.declare(self, "Outputs")
         # PowerUserAccess is on (nearly) every role here for the same reason: acknowledged once
         # for the stack, which holds nothing but developer roles, instead of once per role (two
         # calls into the CDK's runtime each). Other AWS managed policies are exceptions and are
@@ -67,11 +75,10 @@ class DeveloperRolesStack(Stack):
         for ref in spec.managed_policies:
             if ref.is_aws_managed and ref.name_or_arn != POWER_USER_ACCESS and ref.reason:
                 acknowledge(developer, ref, ref.reason)
-        CfnOutput(
-            developer,
-            "RoleArn",
-            value=role_arn(spec.path, spec.role_name),
-            description=f"Role for {spec.label}"[:1024],
+        self._outputs.add(
+            [spec.construct_id, OUTPUT_ID],
+            role_arn_value(spec.path, spec.role_name),
+            f"Role for {spec.label}"[:1024],
         )
         return developer
 
@@ -92,23 +99,6 @@ class DeveloperRolesStack(Stack):
 def _duration(seconds: int) -> Duration:
     """One shared Duration per value: fewer calls into the CDK (Durations belong to no scope)."""
     return Duration.seconds(seconds)
-
-
-def role_arn(path: str, role_name: str) -> str:
-    """The ARN of a role of this stack, from its path and name.
-
-    A role's ARN is a function of partition, account, path and name, so the output needs no
-    ``Fn::GetAtt`` (one call into the CDK's runtime less per role). The pseudo parameters resolve
-    to the account the stack is deployed to, which is the role's: the value is only correct in
-    the role's own stack, where the outputs are.
-    """
-    partition, account = _pseudo_parameters()
-    return f"arn:{partition}:iam::{account}:role{path}{role_name}"
-
-
-@functools.cache
-def _pseudo_parameters() -> tuple[str, str]:
-    return Aws.PARTITION, Aws.ACCOUNT_ID
 
 
 def nag_policy_finding(ref: ManagedPolicyRef) -> str:

@@ -16,6 +16,7 @@ from aws_cdk import aws_cloudformation as cfn
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from stacks.app_context import APP_CONTEXT
 from stacks.config_model import ConfigError, RoleSpec, StackSetSpec
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.layout import StackPlan
@@ -28,7 +29,7 @@ def roles_template(roles: Sequence[RoleSpec]) -> dict[str, Any]:
 
     It has no bootstrap-version rule: accounts reached by a StackSet are not CDK-bootstrapped.
     """
-    app = App()
+    app = App(context=dict(APP_CONTEXT))
     DeveloperRolesStack(
         app,
         "Roles",

@@ -86,3 +86,20 @@ def test_configuration_with_five_mistakes_fails_and_writes_nothing(tmp_path: Pat
     for fragment in ["wildcard", "whole account", "listed twice", "maxSessionDuraton", "maxMfaAge"]:
         assert fragment in result.stderr
     assert not list(outdir.glob("*.template.json"))
+
+
+def metadata_types(outdir: Path) -> set[str]:
+    metadata = json.loads((outdir / "DeveloperRoles.metadata.json").read_text())
+    return {entry["type"] for entries in metadata.values() for entry in entries}
+
+
+def test_assembly_leaves_out_creation_stacks_that_show_no_python(default_synth: Path) -> None:
+    # In a Python app they hold only the jsii runtime's JavaScript frames.
+    assert "aws:cdk:logicalId" in metadata_types(default_synth)
+    assert "aws:cdk:creationStack" not in metadata_types(default_synth)
+
+
+def test_creation_stacks_come_back_with_debug(tmp_path: Path) -> None:
+    result = cdk_synth(tmp_path, "--debug")
+    assert result.returncode == 0, result.stderr
+    assert "aws:cdk:creationStack" in metadata_types(tmp_path)
