@@ -11,8 +11,6 @@ from stacks.config_model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
 from stacks.layout import plan_stacks
-from stacks.pipeline_stack import DeveloperRolesPipelineStack
-from stacks.stackset_stack import DeveloperRolesStackSetStack
 
 PIPELINE_STACK_NAME = "DeveloperRolesPipeline"
 STACK_SET_STACK_NAME = "DeveloperRolesStackSets"
@@ -38,7 +36,11 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
     StackSets when the configuration's ``deployment`` asks for them."""
     plans = plan_stacks(config)
     stacks: list[Stack] = []
+    # The pipeline and StackSet modules are imported only for configurations that use them:
+    # CDK Pipelines' Python bindings take 30 ms to load, on every synth.
     if config.pipeline is not None:
+        from stacks.pipeline_stack import DeveloperRolesPipelineStack
+
         spec = config.pipeline
         stacks.append(
             DeveloperRolesPipelineStack(
@@ -51,6 +53,8 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
             )
         )
     elif config.stack_set is not None:
+        from stacks.stackset_stack import DeveloperRolesStackSetStack
+
         spec_set = config.stack_set
         first_target = [plan for plan in plans if plan.target == config.targets[0]]
         stacks.append(
