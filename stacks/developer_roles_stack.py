@@ -82,17 +82,21 @@ class DeveloperRolesStack(Stack):
         )
         return developer
 
-    # Managed policies are shared between the roles of a stack: fewer calls into the CDK.
+    # Managed policies are shared between roles: fewer calls into the CDK. Policies named by
+    # ARN belong to a scope, so to the stack; AWS managed ones belong to none, so to the app.
     def _managed_policy(self, ref: ManagedPolicyRef) -> iam.IManagedPolicy:
+        if not ref.name_or_arn.startswith("arn:"):
+            return _aws_managed_policy(ref.name_or_arn)
         if ref.name_or_arn not in self._policies:
-            if ref.name_or_arn.startswith("arn:"):
-                policy = iam.ManagedPolicy.from_managed_policy_arn(
-                    self, f"Policy{len(self._policies)}", ref.name_or_arn
-                )
-            else:
-                policy = iam.ManagedPolicy.from_aws_managed_policy_name(ref.name_or_arn)
-            self._policies[ref.name_or_arn] = policy
+            self._policies[ref.name_or_arn] = iam.ManagedPolicy.from_managed_policy_arn(
+                self, f"Policy{len(self._policies)}", ref.name_or_arn
+            )
         return self._policies[ref.name_or_arn]
+
+
+@functools.cache
+def _aws_managed_policy(name: str) -> iam.IManagedPolicy:
+    return iam.ManagedPolicy.from_aws_managed_policy_name(name)
 
 
 @functools.cache
