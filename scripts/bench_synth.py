@@ -22,6 +22,10 @@ more with timing hooks (and once more without cdk-nag, to tell its cost), and th
 counts its calls into the jsii kernel. ``--cprofile`` adds the Python functions with the most
 own time.
 
+Each app runs with its own settings: the Python app without creation stack traces (in a
+Python app they hold only jsii's JavaScript frames), the JS app with them (the CDK's default;
+they name lines of app.js). ``--js-without-creation-stacks`` turns them off in the JS app too.
+
 Usage: ``python scripts/bench_synth.py [--sizes 1,100] [--repeat N] [--mode cli|app|both]``
 (``make bench-synth``). The JS app is installed with ``npm ci`` on first use.
 """
@@ -642,6 +646,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "largest size; 0 skips them)",
     )
     parser.add_argument("--cprofile", action="store_true", help="add a cProfile of the Python app")
+    parser.add_argument(
+        "--js-without-creation-stacks",
+        action="store_true",
+        help="run the JS app without creation stack traces too, as the Python app runs "
+        "(a like-for-like check; by default each app runs with its own settings)",
+    )
     parser.add_argument("--probe-python", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-nag", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cprofile-file", type=Path, help=argparse.SUPPRESS)
@@ -662,6 +672,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile_size = args.profile_size
         if profile_size is None:
             profile_size = TARGET_SIZE if TARGET_SIZE in args.sizes else max(args.sizes)
+        if args.js_without_creation_stacks:
+            os.environ["BENCH_JS_CREATION_STACKS"] = "off"  # read by bench/js-app/app.js
+            print("JS app run without creation stack traces, like the Python app.\n")
         with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
             workdir = Path(tmp)
             started = time.perf_counter()

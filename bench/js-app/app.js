@@ -196,7 +196,13 @@ function profiles(specs, account) {
 }
 
 function main() {
-  const app = new cdk.App();
+  // Creation stack traces stay on (the CDK's default; here they name lines of app.js). The
+  // Python app turns them off, as in a Python app they only show jsii's JavaScript frames;
+  // `bench_synth.py --js-without-creation-stacks` turns them off here too, for a like-for-like run.
+  const withoutCreationStacks = process.env.BENCH_JS_CREATION_STACKS === 'off';
+  const app = new cdk.App(
+    withoutCreationStacks ? { context: { 'aws:cdk:disable-creation-stack-traces': true } } : {},
+  );
   mark('app');
   const config = loadConfig(app);
   const perStack = Number(app.node.tryGetContext('benchRolesPerStack') ?? DEFAULT_ROLES_PER_STACK);
