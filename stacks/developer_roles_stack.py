@@ -10,7 +10,7 @@ from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from developer_role import DeveloperRole
+from developer_role import DeveloperRole, aws_managed_policy
 from stacks.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
 from stacks.outputs import StackOutputs, role_arn_value
 
@@ -86,17 +86,12 @@ class DeveloperRolesStack(Stack):
     # ARN belong to a scope, so to the stack; AWS managed ones belong to none, so to the app.
     def _managed_policy(self, ref: ManagedPolicyRef) -> iam.IManagedPolicy:
         if not ref.name_or_arn.startswith("arn:"):
-            return _aws_managed_policy(ref.name_or_arn)
+            return aws_managed_policy(ref.name_or_arn)
         if ref.name_or_arn not in self._policies:
             self._policies[ref.name_or_arn] = iam.ManagedPolicy.from_managed_policy_arn(
                 self, f"Policy{len(self._policies)}", ref.name_or_arn
             )
         return self._policies[ref.name_or_arn]
-
-
-@functools.cache
-def _aws_managed_policy(name: str) -> iam.IManagedPolicy:
-    return iam.ManagedPolicy.from_aws_managed_policy_name(name)
 
 
 @functools.cache

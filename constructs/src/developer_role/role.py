@@ -70,7 +70,7 @@ class DeveloperRole(Construct):
             path=path,
         )
         if managed_policies is None:
-            managed_policies = [_power_user_access()]
+            managed_policies = [aws_managed_policy(POWER_USER_ACCESS)]
 
         self.trust_policy: dict[str, Any] = trust_policy(
             principals=principals,
@@ -126,8 +126,13 @@ def _policy_arn(policy: iam.IManagedPolicy) -> str:
 
 
 @functools.cache
-def _power_user_access() -> iam.IManagedPolicy:
-    return iam.ManagedPolicy.from_aws_managed_policy_name(POWER_USER_ACCESS)
+def aws_managed_policy(name: str) -> iam.IManagedPolicy:
+    """The AWS managed policy ``name``, one object per name for the whole app.
+
+    These belong to no scope and resolve their ARN in whatever stack uses them, so sharing
+    them saves a call into the CDK's runtime per use (and reading the ARN more than once).
+    """
+    return iam.ManagedPolicy.from_aws_managed_policy_name(name)
 
 
 def _is_token(value: str) -> bool:
