@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import json
 import os
 import pstats
@@ -131,10 +132,18 @@ def app_dir(app: str) -> Path:
     return REPO if app == "python" else JS_APP
 
 
+@functools.cache
+def cdk_json(app: str) -> Mapping[str, Any]:
+    """The app's cdk.json, read once per benchmark."""
+    settings: Mapping[str, Any] = json.loads(
+        (app_dir(app) / "cdk.json").read_text(encoding="utf-8")
+    )
+    return settings
+
+
 def app_context(app: str, config: Path, layout: Mapping[str, int]) -> dict[str, object]:
     """The context the CLI would give the app: its cdk.json context, -c values, CLI keys."""
-    cdk_json = json.loads((app_dir(app) / "cdk.json").read_text(encoding="utf-8"))
-    context: dict[str, object] = dict(cdk_json.get("context", {}))
+    context: dict[str, object] = dict(cdk_json(app).get("context", {}))
     context["developerRolesFile"] = str(config)
     if app == "js":
         context.update(layout)
@@ -172,8 +181,7 @@ def synth_command(
 
 def app_command(app: str) -> list[str]:
     """The ``app`` command of the app's cdk.json, as the CLI would run it (Python: ``-O``)."""
-    cdk_json = json.loads((app_dir(app) / "cdk.json").read_text(encoding="utf-8"))
-    argv = shlex.split(cdk_json["app"])
+    argv = shlex.split(cdk_json(app)["app"])
     if argv[0] == "node":
         argv[0] = str(VENV_BIN / "node")
     return argv
