@@ -20,7 +20,7 @@ CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
-$(PY_STAMP): requirements.txt constructs/pyproject.toml
+$(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# cdk.json runs the app with python -O (no jsii runtime type checks); pip compiles only

@@ -6,3 +6,6 @@ credentials, ``output`` renders them, ``flow`` decides between cache and AWS, an
 is the one place that creates boto3 clients (imported only when AWS must be called).
 Exit codes are listed in :mod:`mfa_assume.errors`.
 """
+
+PROG = "mfa-assume"  # the command, message prefix, cache folder and MFA_ASSUME_* variables
+__version__ = "1.1.0"

@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from mfa_assume import files
+from mfa_assume import PROG, files
 from mfa_assume.credentials import Credentials
 
 try:  # the builtin module: importing hashlib loads OpenSSL, ~2 ms on the cache-hit path
@@ -35,7 +35,7 @@ def cache_dir(env: Mapping[str, str]) -> str:
     base = env.get("XDG_CACHE_HOME") or os.path.join(
         env.get("HOME") or os.path.expanduser("~"), ".cache"
     )
-    return os.path.join(base, "mfa-assume")
+    return os.path.join(base, PROG)
 
 
 def key_for(parts: Mapping[str, str]) -> str:

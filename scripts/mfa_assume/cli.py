@@ -1,6 +1,6 @@
 """Command line: parse arguments, call :mod:`mfa_assume.flow`, print or run.
 
-Usage: ``assume_role.py [options] [-- command [args...]]``; exit codes in
+Usage: ``mfa-assume [options] [-- command [args...]]``; exit codes in
 :mod:`mfa_assume.errors`.
 """
 
@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from mfa_assume import flow, output, profiles
+from mfa_assume import PROG, __version__, flow, output, profiles
 from mfa_assume.credentials import Credentials
 from mfa_assume.errors import ExitCode, HelperError, InputError
 from mfa_assume.request import Options, build_request
@@ -28,13 +28,14 @@ maximum, 10 endpoint unreachable, 11 file not written, 126/127 command not runna
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="assume_role.py",
+        prog=PROG,
         description="Assume an IAM role with an MFA code; print, save or use the credentials.",
         usage="%(prog)s [options] [-- command [args ...]]",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = p.add_argument
+    add("--version", action="version", version=f"%(prog)s {__version__}")
     add("--profile", help="profile in ~/.aws/config with role_arn (default: $AWS_PROFILE)")
     add("--role-arn", help="role to assume (default: the profile's role_arn)")
     add("--role-session-name", help="default: your IAM user name")
@@ -93,7 +94,7 @@ def deliver(
                 ExitCode.LOCAL_WRITE, f"cannot write {path}: {exc.strerror}"
             ) from None
         deps.stderr.write(
-            f"mfa-assume: wrote profile [{ns.write_profile}] to {path}, "
+            f"{PROG}: wrote profile [{ns.write_profile}] to {path}, "
             f"expires {creds.expiration_iso()}\n"
         )
     if command is not None:
@@ -136,8 +137,8 @@ def main(
         result = flow.obtain(request, deps)
         return deliver(result.credentials, ns, command, request.region, deps, write, runner)
     except HelperError as exc:
-        deps.stderr.write(f"mfa-assume: {exc.message}\n")
+        deps.stderr.write(f"{PROG}: {exc.message}\n")
         return int(exc.code)
     except KeyboardInterrupt:
-        deps.stderr.write("mfa-assume: interrupted\n")
+        deps.stderr.write(f"{PROG}: interrupted\n")
         return ExitCode.INTERRUPTED

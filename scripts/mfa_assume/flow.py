@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from mfa_assume import cache, checks
+from mfa_assume import PROG, cache, checks
 from mfa_assume.credentials import Credentials
 from mfa_assume.errors import ExitCode, HelperError
 from mfa_assume.request import STDIN, Request
@@ -19,7 +19,7 @@ from mfa_assume.request import STDIN, Request
 if TYPE_CHECKING:
     from mfa_assume.aws import AwsClients
     from mfa_assume.aws_errors import Context
-    from mfa_assume.mfa_code import TtyOpener
+    from mfa_assume.prompt import CodeSource
 
 ClientFactory = Callable[[str | None, str | None], "AwsClients"]
 
@@ -38,14 +38,14 @@ class Deps:
         clock: Callable[[], dt.datetime] = utc_now,
         stdin: TextIO | None = None,
         stderr: TextIO | None = None,
-        open_tty: TtyOpener | None = None,
+        ask_code: CodeSource | None = None,
         make_clients: ClientFactory | None = None,
     ) -> None:
         self.env = env
         self.clock = clock
         self.stdin = stdin or sys.stdin
         self.stderr = stderr or sys.stderr
-        self.open_tty = open_tty
+        self.ask_code = ask_code
         self.make_clients = make_clients
 
 
@@ -67,7 +67,7 @@ def obtain(request: Request, deps: Deps) -> Result:
     try:
         cache.store(path, creds)
     except OSError as exc:
-        deps.stderr.write(f"mfa-assume: warning: credentials not cached ({exc.strerror})\n")
+        deps.stderr.write(f"{PROG}: warning: credentials not cached ({exc.strerror})\n")
     return Result(creds, from_cache=False)
 
 
@@ -79,11 +79,11 @@ def _base_description(request: Request) -> str:
 
 def assume(request: Request, deps: Deps) -> Credentials:
     """Call STS: caller identity, MFA serial (found if not given), code, AssumeRole."""
-    from mfa_assume import mfa_code
-
     token = request.token_code
     if token == STDIN:
-        token = mfa_code.read_from_stdin(deps.stdin)
+        from mfa_assume.prompt import stdin
+
+        token = stdin.read(deps.stdin)
     from mfa_assume import aws  # boto3 itself is imported inside make_clients
 
     if deps.env.get(aws.ACTIVE_MARKER):
@@ -119,10 +119,19 @@ def assume(request: Request, deps: Deps) -> Credentials:
     }
     if serial is not None:
         params["SerialNumber"] = serial
-        params["TokenCode"] = token or mfa_code.prompt(deps.open_tty or mfa_code.open_tty, serial)
+        params["TokenCode"] = token or code_source(request, deps)(serial)
     ctx = ctx._replace(operation="AssumeRole", serial=serial)
     response = _call(ctx, clients.sts.assume_role, **params)
     return Credentials.from_dict(response["Credentials"])
+
+
+def code_source(request: Request, deps: Deps) -> CodeSource:
+    """Where the MFA code comes from when it was not given: injected, or the terminal."""
+    if deps.ask_code is not None:
+        return deps.ask_code
+    from mfa_assume.prompt import terminal
+
+    return terminal.ask
 
 
 def _discover_serial(iam: Any, ctx: Context) -> str | None:

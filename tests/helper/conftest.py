@@ -70,36 +70,27 @@ def make_creds(expires: dt.datetime = NOW + dt.timedelta(hours=1)) -> Credential
     return Credentials(TEMP_KEY_ID, TEMP_SECRET, TEMP_TOKEN, expires)
 
 
-class FakeTty:
-    """A terminal: what the user types, and what the helper wrote to it."""
+class CodeTyped:
+    """A code source for unit tests of the flow: the codes to hand out, and who asked.
 
-    def __init__(self, typed: str = "") -> None:
-        self.input = io.StringIO(typed)
-        self.output = io.StringIO()
-        self.opened = 0
+    The terminal itself is tested in a real pseudo-terminal (test_terminal.py).
+    """
 
-    def __call__(self):
-        self.opened += 1
-        return self
+    def __init__(self, *codes: str) -> None:
+        self.codes = list(codes)
+        self.asked: list[str] = []
 
-    def write(self, text: str) -> int:
-        return self.output.write(text)
-
-    def readline(self) -> str:
-        return self.input.readline()
-
-    def flush(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
+    def __call__(self, serial: str) -> str:
+        self.asked.append(serial)
+        if not self.codes:
+            raise AssertionError("an MFA code was asked for")
+        return self.codes.pop(0)
 
 
-def no_tty():
-    raise OSError(6, "No such device or address: '/dev/tty'")
+def no_tty(serial: str) -> str:
+    from mfa_assume.prompt.terminal import no_terminal
+
+    raise no_terminal(serial)
 
 
 class RecordingFactory:
@@ -199,7 +190,7 @@ def make_deps():
             clock=clock,
             stdin=io.StringIO(stdin),
             stderr=io.StringIO(),
-            open_tty=tty if tty is not None else no_tty,
+            ask_code=tty if tty is not None else no_tty,
             make_clients=factory if factory is not None else RecordingFactory(),
         )
 

@@ -13,9 +13,10 @@ from mfa_assume.request import Options, build_request
 
 from .conftest import (
     PROFILE,
+    SERIAL,
     TEMP_SECRET,
     TEMP_TOKEN,
-    FakeTty,
+    CodeTyped,
     assume_params,
     make_creds,
 )
@@ -193,12 +194,12 @@ def test_unwritable_credentials_file_exits_11(cached_env, make_deps, monkeypatch
 def test_prompted_session_then_json_for_credential_process(aws_home, stubs, make_deps):
     stubs.identity()
     stubs.assume(assume_params(TokenCode="246810"))
-    tty = FakeTty("246810\n")
+    tty = CodeTyped("246810")
     deps = make_deps(aws_home(), stubs.factory, tty=tty)
     run = Run(["--profile", PROFILE, "--format", "json"], deps)
     assert run.code == 0
     assert json.loads(run.stdout)["Version"] == 1
-    assert "MFA code for" in tty.output.getvalue()
+    assert tty.asked == [SERIAL]
     assert "MFA code" not in run.stdout + run.stderr
 
 

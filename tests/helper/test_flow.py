@@ -16,7 +16,7 @@ from .conftest import (
     PROFILE,
     ROLE,
     SERIAL,
-    FakeTty,
+    CodeTyped,
     RecordingFactory,
     assume_params,
     make_creds,
@@ -37,12 +37,12 @@ def test_new_session_uses_profile_serial_prompted_code_and_caller_name(aws_home,
     env = aws_home()
     stubs.identity()
     stubs.assume(assume_params(TokenCode="654321"))
-    tty = FakeTty("654321\n")
+    tty = CodeTyped("654321")
     deps = make_deps(env, stubs.factory, tty=tty)
     result = flow.obtain(request_for(env), deps)
     assert result == flow.Result(make_creds(), from_cache=False)
     assert stubs.factory.calls == [("default", None)]
-    assert tty.opened == 1
+    assert len(tty.asked) == 1
 
 
 def test_serial_is_discovered_from_the_callers_mfa_devices(aws_home, stubs, make_deps):
@@ -97,9 +97,9 @@ def test_no_mfa_sends_no_serial_and_never_prompts(aws_home, stubs, make_deps):
     env = aws_home()
     stubs.identity()
     stubs.assume(assume_params(SerialNumber=None, TokenCode=None))
-    tty = FakeTty()
+    tty = CodeTyped()
     flow.obtain(request_for(env, no_mfa=True), make_deps(env, stubs.factory, tty=tty))
-    assert tty.opened == 0
+    assert tty.asked == []
 
 
 def test_second_run_is_a_cache_hit_without_any_aws_client(aws_home, stubs, make_deps):
@@ -169,11 +169,11 @@ def run_failing(request: Request, deps: flow.Deps) -> HelperError:
 def test_expired_base_credentials_fail_before_the_prompt(aws_home, stubs, make_deps):
     env = aws_home()
     stubs.sts.add_client_error("get_caller_identity", "ExpiredToken", EXPIRED, 403)
-    tty = FakeTty("123456\n")
+    tty = CodeTyped("123456")
     error = run_failing(request_for(env), make_deps(env, stubs.factory, tty=tty))
     assert error.code == ExitCode.BASE_CREDENTIALS
     assert "profile 'default' have expired" in error.message
-    assert tty.opened == 0
+    assert tty.asked == []
 
 
 def test_missing_base_credentials(aws_home, stubs, make_deps):
@@ -297,5 +297,5 @@ def test_credential_process_loop_is_refused_before_any_client(aws_home, make_dep
 def test_real_deps_default_to_the_process():
     deps = flow.Deps(os.environ)
     assert deps.make_clients is None
-    assert deps.open_tty is None
+    assert deps.ask_code is None
     assert flow.utc_now().tzinfo is dt.UTC
