@@ -85,6 +85,21 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
+MFA_SESSION_MIN, MFA_SESSION_MAX = 900, 129_600  # GetSessionToken's range for IAM users
+
+
+def parse_mfa_max_age(text: str) -> int:
+    """The profile's ``mfa_max_age``: seconds (or 15m, 1h ...), 900 to 129600 (36h)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else -1
+    if not MFA_SESSION_MIN <= seconds <= MFA_SESSION_MAX:
+        raise InputError(
+            f"mfa_max_age {text!r} is not valid; expected seconds from 900 to 129600 "
+            "(15m to 36h), the role's aws:MultiFactorAuthAge limit"
+        )
+    return seconds
+
+
 def check_role_arn(arn: str) -> str:
     """Accept an IAM role ARN such as ``arn:aws:iam::123456789012:role/path/Name``."""
     arn = arn.strip()

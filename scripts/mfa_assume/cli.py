@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
     add("--write-profile", metavar="NAME", help="save as profile NAME in ~/.aws/credentials")
     add("--refresh", action="store_true", help="ignore cached credentials, start a new session")
     add("--no-mfa", action="store_true", help="do not send an MFA code")
+    add(
+        "--no-mfa-session",
+        action="store_true",
+        help="send the code with AssumeRole instead of reusing an MFA session (mfa_max_age)",
+    )
     return p
 
 
@@ -132,6 +137,7 @@ def main(
             region=ns.region,
             no_mfa=ns.no_mfa,
             refresh=ns.refresh,
+            no_mfa_session=ns.no_mfa_session,
         )
         request = build_request(options, deps.env)
         result = flow.obtain(request, deps)

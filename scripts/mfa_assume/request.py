@@ -28,6 +28,7 @@ class Options(NamedTuple):
     region: str | None = None
     no_mfa: bool = False
     refresh: bool = False
+    no_mfa_session: bool = False
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Options(profile={self.profile!r}, role_arn={self.role_arn!r}, ...)"
@@ -47,6 +48,9 @@ class Request(NamedTuple):
     region: str | None
     no_mfa: bool
     refresh: bool
+    mfa_process: str | None = None  # the profile's mfa_process command (a code source)
+    mfa_max_age: int | None = None  # the role's MFA age limit, seconds (profile mfa_max_age)
+    use_mfa_session: bool = False  # GetSessionToken once, then AssumeRole with that session
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
@@ -118,4 +122,9 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
         region=options.region or settings.get("region") or None,
         no_mfa=options.no_mfa,
         refresh=options.refresh,
+        mfa_process=settings.get("mfa_process") or None,
+        mfa_max_age=checks.parse_mfa_max_age(settings["mfa_max_age"])
+        if settings.get("mfa_max_age")
+        else None,
+        use_mfa_session=bool(settings.get("mfa_max_age")) and not options.no_mfa_session,
     )
