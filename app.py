@@ -37,8 +37,8 @@ def main() -> int:
         )
         return 1
     profiles = Path(assembly.directory) / PROFILES_FILE
-    accounts = [resolved(target).account for target in config.targets]
-    profiles.write_text(render_profiles(config.roles, accounts), encoding="utf-8")
+    targets = [resolved(target) for target in config.targets]
+    profiles.write_text(render_profiles(config.roles, targets), encoding="utf-8")
     return 0
 
 

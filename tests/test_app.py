@@ -64,8 +64,12 @@ def test_profiles_are_written_next_to_the_templates(default_synth: Path) -> None
     profiles = (default_synth / "aws-config-profiles.ini").read_text()
     assert "[profile alice-power-user-mfa]" in profiles
     assert "role_arn = arn:aws:iam::123456789012:role/developers/PowerUser-alice" in profiles
-    assert "credential_process = python3 " in profiles
-    assert "assume_role.py --profile alice-power-user-mfa --format json" in profiles
+    assert (
+        "[profile alice-power-user]\n"
+        "credential_process = mfa-assume --profile alice-power-user-mfa --format json\n"
+    ) in profiles
+    assert "/scripts/" not in profiles  # nothing of the machine that ran synthesis
+    assert "mfa_max_age = 3600" in profiles
 
 
 def test_configuration_with_five_mistakes_fails_and_writes_nothing(tmp_path: Path) -> None:

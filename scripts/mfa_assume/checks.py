@@ -85,17 +85,17 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
-MFA_SESSION_MIN, MFA_SESSION_MAX = 900, 129_600  # GetSessionToken's range for IAM users
+MAX_MFA_AGE = 43_200  # the configuration's maxMfaAge range: 1 second to 12 hours
 
 
 def parse_mfa_max_age(text: str) -> int:
-    """The profile's ``mfa_max_age``: seconds (or 15m, 1h ...), 900 to 129600 (36h)."""
+    """The profile's ``mfa_max_age``: seconds (or 90m, 1h ...), 1 second to 12 hours."""
     match = _DURATION.fullmatch(text.strip().lower())
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else -1
-    if not MFA_SESSION_MIN <= seconds <= MFA_SESSION_MAX:
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else 0
+    if not 1 <= seconds <= MAX_MFA_AGE:
         raise InputError(
-            f"mfa_max_age {text!r} is not valid; expected seconds from 900 to 129600 "
-            "(15m to 36h), the role's aws:MultiFactorAuthAge limit"
+            f"mfa_max_age {text!r} is not valid; expected the role's aws:MultiFactorAuthAge "
+            "limit in seconds, 1 to 43200 (or 90m, 1h ... 12h)"
         )
     return seconds
 
