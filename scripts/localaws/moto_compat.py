@@ -37,6 +37,7 @@ without it moto checks no request at all.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -542,6 +543,15 @@ def _caller(request: Any) -> tuple[iam_eval.Caller, Any]:
     )
 
 
+def _on_server_clock(expiration: Any) -> Any:
+    """An expiry moto dated by real time, on the server's clock (``localaws.clock``).
+
+    Part of the clock seam, not a fix: a client that judges MFA age by the server's clock
+    (tests run it under faketime set to that clock) must see credentials expire by it too.
+    """
+    return expiration + datetime.timedelta(seconds=clock.offset())
+
+
 def _find_role(role_arn: str) -> Any:
     """The role an ARN names, looked up in the role's own account (None when missing)."""
     parts = role_arn.split(":")
@@ -779,7 +789,7 @@ def _install_sts_fixes() -> None:
                     "AccessKeyId": key.access_key_id,
                     "SecretAccessKey": session.secret_access_key,
                     "SessionToken": session.session_token,
-                    "Expiration": token.expiration,
+                    "Expiration": _on_server_clock(token.expiration),
                 }
             }
         )
@@ -798,6 +808,7 @@ def _install_sts_fixes() -> None:
         result = original_assume_role(self)
         body = cast(dict[str, Any], result.result)
         credentials = body["Credentials"]
+        credentials.expiration = _on_server_clock(credentials.expiration)
         _role_session_mfa[credentials.access_key_id] = mfa_at
         source_identity = self._get_param("SourceIdentity")
         if source_identity:

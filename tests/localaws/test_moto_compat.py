@@ -519,6 +519,20 @@ def test_session_token_without_fix(aws, alice):
     assert code == "AccessDenied"  # moto demands a permission AWS does not require
 
 
+def test_issued_credentials_expire_on_the_server_clock(aws, alice):
+    """The clock seam dates expiries too: a client on the server's clock sees them as AWS's."""
+    dev, role = alice
+    aws.advance_clock(7200)
+    now = aws.server_time()
+    token = aws.client("sts", dev.credentials).get_session_token(
+        SerialNumber=dev.mfa_serial, TokenCode=aws.fresh_totp(dev), DurationSeconds=900
+    )
+    assumed = assume_with_mfa(aws, dev, role, DurationSeconds=900)
+    for response in (token, assumed):
+        left = response["Credentials"]["Expiration"].timestamp() - now
+        assert 800 < left <= 960, left
+
+
 def test_iam_authorization_is_what_makes_moto_check_anything(aws, alice):
     """Server setting, not a fix: without moto's auth switch no request is checked at all."""
     import urllib.request
