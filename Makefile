@@ -12,13 +12,16 @@ NODE_STAMP := node_modules/.setup-done
 # checkov pins its own boto3 and packaging, so it lives in a tool venv of its own.
 CHECKOV_VENV := $(VENV)/tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-done
+# The AWS CLI v1 for the end-to-end tests that drive the real `aws` command, in a venv of its own.
+AWSCLI_VENV := $(VENV)/tools/awscli
+AWSCLI_STAMP := $(AWSCLI_VENV)/.setup-done
 CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
 CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 .PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper bench-synth clean
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
 
 $(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +34,11 @@ $(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/pyproject.toml
 $(CHECKOV_STAMP): scripts/checkov-requirements.txt $(PY_STAMP)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/checkov-requirements.txt
+	@touch $@
+
+$(AWSCLI_STAMP): scripts/awscli-requirements.txt $(PY_STAMP)
+	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/awscli-requirements.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)

@@ -6,7 +6,7 @@ See docs/helper.md. The work is done by the ``mfa_assume`` package next to this 
 
 import sys
 
-from mfa_assume.cli import main
+from mfa_assume.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

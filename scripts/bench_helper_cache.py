@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
-"""Benchmark: wall time of a cache hit of the assume-role helper against ``import boto3``.
+"""Benchmark: wall time of a cache hit of the assume-role helper, as developers install it.
 
-Both are measured in the same run, with the same interpreter, as separate processes
-(``python -c "import boto3"`` and ``python scripts/assume_role.py --profile ... --format
-json`` with a valid cache entry). Each is repeated and the median is reported, with the
-ratio hit/import (target 0.4 or less). The helper runs with a temporary HOME and AWS
-config holding fake keys and a pre-filled cache file, so no AWS endpoint is ever called:
-``AWS_ENDPOINT_URL`` points at a closed loopback port, and the run fails if the helper
-does not answer from the cache.
+Developers install the helper with ``pipx install ./scripts``: a non-editable install in a
+virtual environment of its own. This benchmark does the same in a temporary folder (a
+``python -m venv --without-pip`` environment, as pipx makes, filled by this interpreter's
+pip with a copy of the package and boto3 from the pip index or cache), then runs, in that
+environment and interleaved round by round:
+
+* ``python -c pass``: the interpreter's own start-up;
+* ``python -c "import boto3"``;
+* the installed ``mfa-assume --profile P --format json`` console script, answering from a
+  cache entry written beforehand by the installed package;
+* ``python scripts/assume_role.py ...`` (the wrapper for clones; reported, no target).
+
+It prints the median and minimum of each and the hit's ratios to ``pass`` (target
+``PASS_TARGET``) and to ``import boto3`` (target ``BOTO3_TARGET``), and exits 1 when a
+target is missed. The helper runs with a temporary HOME and AWS config holding fake keys, so
+no AWS endpoint is ever called: ``AWS_ENDPOINT_URL`` points at a closed loopback port, every
+run must exit 0 (a miss would fail to reach it), and the first and last answers must be the
+cached credentials.
 
 Usage: ``python scripts/bench_helper_cache.py [--repeat N]`` (``make bench-helper``).
 """
@@ -15,23 +26,20 @@ Usage: ``python scripts/bench_helper_cache.py [--repeat N]`` (``make bench-helpe
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from mfa_assume import cache  # noqa: E402
-from mfa_assume.credentials import Credentials  # noqa: E402
-from mfa_assume.request import Options, build_request  # noqa: E402
-
-TARGET = 0.4
+PASS_TARGET = 2.0
+BOTO3_TARGET = 0.4
 PROFILE = "bench-power-user-mfa"
+ACCESS_KEY = "ASIABENCHEXAMPLE"
 CONFIG = f"""\
 [profile {PROFILE}]
 role_arn = arn:aws:iam::123456789012:role/developers/PowerUser-bench
@@ -45,10 +53,48 @@ CREDENTIALS = """\
 aws_access_key_id = TESTKEYIDBASE0000001
 aws_secret_access_key = test-secret-not-a-real-key-0000000000000
 """
+# Run by the installed package, so the entry is keyed exactly as the installed code keys it.
+SEED = f"""
+import datetime as dt, os
+from mfa_assume import cache
+from mfa_assume.credentials import Credentials
+from mfa_assume.request import Options, build_request
+env = dict(os.environ)
+request = build_request(Options(profile={PROFILE!r}), env)
+path = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
+expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+cache.store(path, Credentials({ACCESS_KEY!r}, "bench-secret", "bench-token", expires))
+"""
+PACKAGE_FILES = ("pyproject.toml", "README-mfa-assume.md")
+
+
+def install(root: str) -> str:
+    """A fresh venv under ``root`` with the package installed non-editable; its bin folder."""
+    venv = os.path.join(root, "venv")
+    source = os.path.join(root, "src")  # a copy: building in scripts/ would leave build/ there
+    shutil.copytree(
+        os.path.join(HERE, "mfa_assume"),
+        os.path.join(source, "mfa_assume"),
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for name in PACKAGE_FILES:
+        shutil.copy(os.path.join(HERE, name), source)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    bin_dir = os.path.join(venv, "bin")
+    pip = [sys.executable, "-m", "pip", "--python", os.path.join(bin_dir, "python")]
+    done = subprocess.run(
+        [*pip, "install", "--quiet", "--disable-pip-version-check", source],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"pip install ./scripts failed:\n{done.stdout}{done.stderr}")
+    return bin_dir
 
 
 def prepare(home: str) -> dict[str, str]:
-    """A HOME with the profile and a cache entry valid for two hours; the environment."""
+    """A HOME with the profile and base keys; the environment the commands run with."""
     aws_dir = os.path.join(home, ".aws")
     os.makedirs(aws_dir)
     with open(os.path.join(aws_dir, "config"), "w", encoding="utf-8") as handle:
@@ -58,47 +104,116 @@ def prepare(home: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("AWS_") and key not in {"XDG_CACHE_HOME", "PYTHONPATH"}
+        if not key.startswith(("AWS_", "PYTHON")) and key not in {"XDG_CACHE_HOME", "VIRTUAL_ENV"}
     }
     env.update(HOME=home, AWS_ENDPOINT_URL="http://127.0.0.1:9")  # port 9: nothing listens
-    request = build_request(Options(profile=PROFILE), env)
-    path = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
-    cache.store(path, Credentials("ASIABENCHEXAMPLE", "bench-secret", "bench-token", expires))
     return env
 
 
-def median_seconds(command: list[str], env: dict[str, str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            sys.exit(f"{' '.join(command)} failed: {done.stderr.decode().strip()}")
-    return statistics.median(times)
+def answer(command: Sequence[str], env: dict[str, str]) -> str:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or ACCESS_KEY not in done.stdout:
+        sys.exit(f"{command[0]} did not answer from the cache: {done.stderr.strip()}")
+    return done.stdout
+
+
+def seconds(command: Sequence[str], env: dict[str, str]) -> float:
+    """Wall time of one run, output discarded (no pipes to drain); exits if it failed."""
+    start = time.perf_counter()
+    code = subprocess.call(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - start
+    if code != 0:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        sys.exit(f"{' '.join(command)} failed ({code}): {done.stderr.strip()}")
+    return elapsed
+
+
+def forget_shortcuts(env: dict[str, str]) -> None:
+    """Remove the shortcut files (mfa_assume.shortcut): the next run takes the normal path."""
+    folder = os.path.join(env["HOME"], ".cache", "mfa-assume")
+    for name in os.listdir(folder):
+        if name.endswith(".shortcut"):
+            os.unlink(os.path.join(folder, name))
+
+
+def has_shortcut(env: dict[str, str]) -> bool:
+    folder = os.path.join(env["HOME"], ".cache", "mfa-assume")
+    return any(name.endswith(".shortcut") for name in os.listdir(folder))
+
+
+def measure(commands: dict[str, Run], env: dict[str, str], repeat: int) -> dict[str, list[float]]:
+    """``repeat`` rounds; each round runs every command once, starting one later each round."""
+    names = list(commands)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm-up: file system cache, .pyc files
+        seconds(commands[name].argv, env)
+    for round_ in range(repeat):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            if commands[name].first:
+                forget_shortcuts(env)
+            times[name].append(seconds(commands[name].argv, env))
+            if commands[name].first and not has_shortcut(env):
+                sys.exit("the first hit wrote no shortcut file")
+    return times
+
+
+class Run:
+    """A command to time; ``first``: run without shortcut files (the first hit after a
+    change of options, variables or AWS files), else after a run with the same inputs."""
+
+    def __init__(self, label: str, argv: list[str], *, first: bool = False) -> None:
+        self.label, self.argv, self.first = label, argv, first
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=31, help="rounds (default: 31)")
     repeat = parser.parse_args().repeat
-    with tempfile.TemporaryDirectory(prefix="bench-helper-") as home:
-        env = prepare(home)
-        helper = [sys.executable, os.path.join(HERE, "assume_role.py")]
-        hit_command = [*helper, "--profile", PROFILE, "--format", "json"]
-        check = subprocess.run(hit_command, env=env, capture_output=True, text=True, check=False)
-        if check.returncode != 0 or "ASIABENCHEXAMPLE" not in check.stdout:
-            sys.exit(f"the helper did not answer from the cache: {check.stderr.strip()}")
-        median_seconds(hit_command, env, 2)  # warm the file system cache
-        boto3_time = median_seconds([sys.executable, "-c", "import boto3"], env, repeat)
-        hit_time = median_seconds(hit_command, env, repeat)
-    ratio = hit_time / boto3_time
-    print(f"python -c 'import boto3': {boto3_time * 1000:7.1f} ms (median of {repeat})")
-    print(f"helper cache hit:         {hit_time * 1000:7.1f} ms (median of {repeat})")
-    verdict = "OK" if ratio <= TARGET else "ABOVE TARGET"
-    print(f"ratio: {ratio:.2f} (target <= {TARGET}) {verdict}")
-    return 0 if ratio <= TARGET else 1
+    with tempfile.TemporaryDirectory(prefix="bench-helper-") as root:
+        bin_dir = install(root)
+        python = os.path.join(bin_dir, "python")
+        env = prepare(os.path.join(root, "home"))
+        subprocess.run([python, "-c", SEED], env=env, check=True)
+        hit = [os.path.join(bin_dir, "mfa-assume"), "--profile", PROFILE, "--format", "json"]
+        wrapper = [python, os.path.join(HERE, "assume_role.py"), *hit[1:]]
+        commands = {
+            "pass": Run("python -c pass", [python, "-c", "pass"]),
+            "boto3": Run('python -c "import boto3"', [python, "-c", "import boto3"]),
+            "hit": Run("mfa-assume cache hit", hit),
+            "first": Run("mfa-assume first hit (no shortcut)", hit, first=True),
+            "wrapper": Run("python scripts/assume_role.py hit", wrapper),
+        }
+        first_answer = answer(hit, env)
+        if answer(hit, env) != first_answer or answer(wrapper, env) != first_answer:
+            sys.exit("the shortcut's answer differs from the normal path's")
+        times = measure(commands, env, repeat)
+        answer(hit, env)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(f"{repeat} interleaved rounds in a fresh venv with `pip install ./scripts`:")
+    for name, run in commands.items():
+        fastest = min(times[name])
+        print(
+            f"  {run.label:36} median {median[name] * 1000:6.1f} ms, min {fastest * 1000:6.1f} ms"
+        )
+    ok = True
+    for base, target in (("pass", PASS_TARGET), ("boto3", BOTO3_TARGET)):
+        ratio = median["hit"] / median[base]
+        ok = ok and ratio <= target
+        verdict = "OK" if ratio <= target else "ABOVE TARGET"
+        print(f"  hit / {base:5}: {ratio:.2f} (target <= {target}) {verdict}")
+    for name in ("first", "wrapper"):
+        print(
+            f"  ({commands[name].label} / pass: {median[name] / median['pass']:.2f}, "
+            f"/ boto3: {median[name] / median['boto3']:.2f}; no target)"
+        )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

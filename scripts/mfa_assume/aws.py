@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from typing import Any
 
+from mfa_assume.credentials import Credentials
 from mfa_assume.errors import ExitCode, HelperError, InputError
 
 FALLBACK_REGION = "us-east-1"
@@ -22,6 +24,13 @@ ACTIVE_MARKER = "MFA_ASSUME_ACTIVE"
 class AwsClients:
     sts: Any
     iam: Any
+    # An STS client signed by other credentials (an MFA session), same region and settings.
+    for_credentials: Callable[[Credentials], Any] | None = None
+
+    def sts_for(self, creds: Credentials) -> Any:
+        if self.for_credentials is None:
+            raise RuntimeError("these clients cannot sign with other credentials")
+        return self.for_credentials(creds)
 
 
 def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
@@ -43,6 +52,38 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
         read_timeout=15,
         retries={"mode": "standard", "max_attempts": 2},
     )
-    return AwsClients(
-        sts=session.client("sts", config=config), iam=session.client("iam", config=config)
-    )
+
+    def sts_for(creds: Credentials) -> Any:
+        signed = boto3.Session(
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+        )
+        return signed.client("sts", config=config)
+
+    try:  # creating a client loads the credentials (a credential_process runs here)
+        return AwsClients(
+            sts=session.client("sts", config=config),
+            iam=session.client("iam", config=config),
+            for_credentials=sts_for,
+        )
+    except botocore.exceptions.BotoCoreError as exc:  # request.py checks most of this first
+        raise settings_error(exc, base_profile) from None
+
+
+def settings_error(exc: Exception, base_profile: str | None) -> HelperError:
+    """A one-line error for AWS settings or base credentials botocore could not load."""
+    import botocore.exceptions
+
+    said = " ".join(str(exc).split())
+    if isinstance(
+        exc, botocore.exceptions.InvalidRegionError | botocore.exceptions.InvalidConfigError
+    ):
+        return InputError(f"invalid AWS settings: {said}")
+    where = f"profile {base_profile!r}" if base_profile else "the default credential chain"
+    if "credential_process loop" in said:  # the helper, run by botocore, refused to recurse
+        return InputError(
+            f"{where} gets its credentials from this helper (credential_process loop); "
+            "use a source profile with its own access keys"
+        )
+    return HelperError(ExitCode.BASE_CREDENTIALS, f"cannot get the credentials of {where}: {said}")

@@ -9,18 +9,29 @@ next write). Entries are used until ``MARGIN`` before they expire: botocore refr
 anything shorter would make it call the helper again at once.
 
 This module is on the cache-hit path: it imports nothing heavy (``tempfile`` only when
-writing) and never boto3.
+writing) and never boto3. ``json`` and ``Credentials`` are imported where they are used:
+the shortcut (:mod:`mfa_assume.shortcut`) needs only the folder, ``read_bytes`` and ``MARGIN``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
+import stat
 from collections.abc import Mapping
 
 from mfa_assume import PROG, files
-from mfa_assume.credentials import Credentials
+from mfa_assume.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from typing import Any
+
+    from mfa_assume.credentials import Credentials
+else:
+    try:  # the same classes; datetime.py itself first builds its Python version, ~1.5 ms
+        import _datetime as dt
+    except ImportError:  # pragma: no cover - other implementations
+        import datetime as dt
 
 try:  # the builtin module: importing hashlib loads OpenSSL, ~2 ms on the cache-hit path
     from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
@@ -29,19 +40,29 @@ except ImportError:  # pragma: no cover - Python >= 3.12 or other builds
 
 MARGIN = dt.timedelta(minutes=10)
 FORMAT_VERSION = 1
+MAX_ENTRY_BYTES = 64 * 1024  # an entry is a few hundred bytes; anything larger is not one
 
 
 def cache_dir(env: Mapping[str, str]) -> str:
-    base = env.get("XDG_CACHE_HOME") or os.path.join(
-        env.get("HOME") or os.path.expanduser("~"), ".cache"
-    )
+    """``$XDG_CACHE_HOME/mfa-assume``, or ``~/.cache/mfa-assume`` when it is unset or not
+    absolute (the XDG Base Directory spec says to ignore a relative path)."""
+    base = env.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        base = os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache")
     return os.path.join(base, PROG)
 
 
 def key_for(parts: Mapping[str, str]) -> str:
     """A file-name-safe digest; the parts themselves are never written to disk."""
+    import json
+
     canonical = json.dumps(dict(parts), sort_keys=True, separators=(",", ":"))
-    digest: str = _sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical.encode())
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 in hex, without importing hashlib where the builtin module exists."""
+    digest: str = _sha256(data).hexdigest()
     return digest
 
 
@@ -49,24 +70,67 @@ def entry_path(directory: str, key: str) -> str:
     return os.path.join(directory, f"{key}.json")
 
 
-def load(path: str, now: dt.datetime, margin: dt.timedelta = MARGIN) -> Credentials | None:
-    """Cached credentials with more than ``margin`` left, or None."""
+def read_bytes(path: str) -> bytes | None:
+    """The content of a regular, private file of ours of at most ``MAX_ENTRY_BYTES``.
+
+    Opened without following a link and without blocking (a FIFO would block ``open``),
+    and checked with ``fstat`` before anything is read: a folder, FIFO, device or socket,
+    or a file too large to be an entry, is not an entry.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, flags)
     except OSError:
         return None
-    with os.fdopen(fd, encoding="utf-8") as handle:
-        try:
-            info = os.fstat(handle.fileno())
-            if _unsafe(info):
-                return None
-            data = json.load(handle)
-            if data.get("Version") != FORMAT_VERSION:
-                return None
-            creds = Credentials.from_dict(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or _unsafe(info) or info.st_size > MAX_ENTRY_BYTES:
             return None
-    if creds.seconds_left(now) <= margin.total_seconds():
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, MAX_ENTRY_BYTES + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ENTRY_BYTES:  # grew since fstat
+                return None
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def read(path: str) -> dict[str, Any] | None:
+    """The entry's JSON object when it is ours, private and of this format; else None."""
+    import json
+
+    raw = read_bytes(path)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
+        return None
+    if not isinstance(data, dict) or data.get("Version") != FORMAT_VERSION:
+        return None
+    return data
+
+
+def credentials_in(data: Mapping[str, Any] | None) -> Credentials | None:
+    from mfa_assume.credentials import Credentials
+
+    if data is None:
+        return None
+    try:
+        return Credentials.from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def load(path: str, now: dt.datetime, margin: dt.timedelta = MARGIN) -> Credentials | None:
+    """Cached credentials with more than ``margin`` left, or None."""
+    creds = credentials_in(read(path))
+    if creds is None or creds.seconds_left(now) <= margin.total_seconds():
         return None
     return creds
 
@@ -78,8 +142,10 @@ def _unsafe(info: os.stat_result) -> bool:
     return os.name == "posix" and bool(info.st_mode & 0o077)
 
 
-def store(path: str, creds: Credentials) -> None:
-    """Write ``creds`` to ``path`` atomically with mode 0600."""
-    data = {"Version": FORMAT_VERSION, **creds.to_dict()}
+def store(path: str, creds: Credentials, **extra: str) -> None:
+    """Write ``creds`` (and ``extra`` fields) to ``path`` atomically with mode 0600."""
+    import json
+
+    data = {"Version": FORMAT_VERSION, **creds.to_dict(), **extra}
     files.ensure_private_dir(os.path.dirname(path))
     files.write_private_file(path, json.dumps(data) + "\n")

@@ -22,8 +22,23 @@ _TOKEN = re.compile(r"[0-9]{6}")
 _DURATION = re.compile(r"([0-9]+)([smh]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
 _PARTITION = r"aws(?:-[a-z]+)*"
-_ROLE_ARN = re.compile(
-    rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}"
+# IAM's own rules (API_CreateRole): a path is "/" or "/" + printable ASCII + "/", 1 to 512
+# characters; a role name is 1 to 64 of [\w+=,.@-] in ASCII. The CDK configuration and the
+# construct library validate role paths and names with these same functions.
+MAX_ROLE_PATH_LENGTH = 512
+MAX_ROLE_NAME_LENGTH = 64
+ROLE_PATH = re.compile(r"/(?:[\x21-\x7e]+/)?")
+ROLE_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
+_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role(/.*)")
+# A region is a DNS label of lowercase letters, digits and hyphens (us-east-1, cn-north-1,
+# us-gov-west-1, eu-isoe-west-1); botocore refuses anything that is not a host label.
+_REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# What botocore accepts as an endpoint URL, restricted to http and https: a scheme, a host
+# (name, IPv4 or [IPv6]) and an optional port and path, no spaces.
+_ENDPOINT_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?",
+    re.IGNORECASE,
 )
 _MFA_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:mfa/(?:[\w+=,.@-]+/)*[\w+=,.@-]+")
 _USER_ARN = re.compile(
@@ -72,8 +87,9 @@ def parse_duration(text: str) -> int:
     """Seconds from ``3600``, ``3600s``, ``15m`` or ``12h``; 15 minutes to 12 hours."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
+        problem = "is empty" if not text.strip() else "is not understood"
         raise InputError(
-            f"duration {text!r} is not understood; expected seconds (3600) "
+            f"duration {text!r} {problem}; expected seconds (3600) "
             "or a number with s, m or h (15m, 1h, 12h)"
         )
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
@@ -100,11 +116,50 @@ def parse_mfa_max_age(text: str) -> int:
     return seconds
 
 
+def role_path_problem(path: str) -> str | None:
+    """Why IAM would refuse ``path`` as a role path, or None when it is valid."""
+    if len(path) > MAX_ROLE_PATH_LENGTH:
+        return f"is longer than IAM's {MAX_ROLE_PATH_LENGTH} characters"
+    if not ROLE_PATH.fullmatch(path):
+        return (
+            "is not an IAM path; it must start and end with '/' and hold only printable "
+            "ASCII characters between them (for example '/developers/')"
+        )
+    return None
+
+
+def role_name_problem(name: str) -> str | None:
+    """Why IAM would refuse ``name`` as a role name, or None when it is valid."""
+    if not name:
+        return f"is empty; IAM needs 1 to {MAX_ROLE_NAME_LENGTH} characters"
+    if len(name) > MAX_ROLE_NAME_LENGTH:
+        return f"is {len(name)} characters long; IAM allows at most {MAX_ROLE_NAME_LENGTH}"
+    if not ROLE_NAME.fullmatch(name):
+        return (
+            "has characters IAM refuses; a role name may contain only letters, digits "
+            "and + = , . @ _ -"
+        )
+    return None
+
+
+def split_role_resource(resource: str) -> tuple[str, str]:
+    """``/path/Name`` (the part of a role ARN after ``role``) as its path and name."""
+    path, _, name = resource.rpartition("/")
+    return path + "/", name
+
+
 def check_role_arn(arn: str) -> str:
-    """Accept an IAM role ARN such as ``arn:aws:iam::123456789012:role/path/Name``."""
+    """Accept an IAM role ARN such as ``arn:aws:iam::123456789012:role/path/Name``.
+
+    Every path and name IAM accepts is accepted (:func:`role_path_problem`,
+    :func:`role_name_problem`).
+    """
     arn = arn.strip()
-    if _ROLE_ARN.fullmatch(arn):
-        return arn
+    match = _ROLE_ARN.fullmatch(arn)
+    if match:
+        path, name = split_role_resource(match.group(1))
+        if role_path_problem(path) is None and role_name_problem(name) is None:
+            return arn
     raise InputError(
         f"role ARN {arn!r} is malformed; expected arn:PARTITION:iam::ACCOUNT_ID:role/[PATH/]NAME "
         "such as arn:aws:iam::123456789012:role/developers/PowerUser-alice"
@@ -148,3 +203,23 @@ def name_from_caller_arn(caller_arn: str) -> str:
     if resource == "root":
         return "root"
     return clean_sts_name(resource.rsplit("/", 1)[-1])
+
+
+def check_region(region: str, where: str) -> str:
+    """Accept a region name such as ``us-east-1``; ``where`` says where it came from."""
+    if _REGION.fullmatch(region) and not region.isdigit():
+        return region
+    raise InputError(
+        f"region {region!r} ({where}) is not a region name; expected lowercase letters, "
+        "digits and hyphens such as us-east-1, eu-west-2 or cn-north-1"
+    )
+
+
+def check_endpoint_url(url: str, variable: str) -> str:
+    """Accept an ``http(s)://host[:port][/path]`` endpoint URL set in ``variable``."""
+    if _ENDPOINT_URL.fullmatch(url):
+        return url
+    raise InputError(
+        f"{variable} {url!r} is not an endpoint URL; expected http:// or https:// and a "
+        "host, such as https://sts.eu-west-1.amazonaws.com or http://localhost:4566"
+    )

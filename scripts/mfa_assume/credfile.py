@@ -7,6 +7,7 @@ atomic and the result has mode 0600.
 
 from __future__ import annotations
 
+import os
 import re
 
 from mfa_assume import files
@@ -74,6 +75,12 @@ def check_profile_name(name: str) -> str:
 
 
 def write_profile(path: str, name: str, creds: Credentials) -> None:
+    """Replace (or add) profile ``name`` in the credentials file at ``path``.
+
+    A symbolic link (a credentials file kept in a dotfiles repository, say) is followed:
+    the file it points to is replaced, mode 0600, and the link stays.
+    """
+    path = os.path.realpath(path)
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

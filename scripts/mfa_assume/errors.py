@@ -4,9 +4,11 @@
 |------|-----------------------------------------------------------------------------|
 | 0    | Success (with ``-- command``: the command's own exit code is passed through) |
 | 1    | Unexpected AWS error (the message names the AWS error code)                  |
-| 2    | Invalid input, found before any AWS call (flags, profile, token, ARN, ...)   |
+| 2    | Invalid input, found before any AWS call (flags, usage, profile, token, ARN, |
+|      | region, endpoint URL, source_profile loop, credential_process loop, a        |
+|      | section or key twice in a file)                                              |
 | 3    | An MFA code is needed but none could be read (no terminal, empty stdin)      |
-| 4    | Base credentials missing, expired or invalid                                 |
+| 4    | Base credentials missing, expired or invalid (or a key id without its secret) |
 | 5    | The role requires MFA and no MFA code was sent                               |
 | 6    | MFA code rejected (wrong, expired, already used, or serial not yours)        |
 | 7    | MFA device serial could not be found (not permitted to list MFA devices)     |
@@ -14,6 +16,7 @@
 | 9    | Requested duration above the role's maximum session duration                 |
 | 10   | AWS endpoint unreachable                                                     |
 | 11   | A local file could not be written (credentials file, output)                 |
+| 12   | Timed out waiting for another run that is getting the same session           |
 | 126  | ``-- command`` found but not executable                                      |
 | 127  | ``-- command`` not found                                                     |
 | 130  | Interrupted (Ctrl-C)                                                         |
@@ -37,6 +40,7 @@ class ExitCode(enum.IntEnum):
     DURATION_TOO_LONG = 9
     ENDPOINT_UNREACHABLE = 10
     LOCAL_WRITE = 11
+    LOCK_TIMEOUT = 12
     COMMAND_NOT_EXECUTABLE = 126
     COMMAND_NOT_FOUND = 127
     INTERRUPTED = 130

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 
@@ -23,6 +22,7 @@ def write_private_file(path: str, text: str) -> None:
     disk and renamed over ``path``: readers see the old or the new content, never a mix, and
     concurrent writers each rename a complete file. A missing folder is created 0700.
     """
+    import contextlib
     import tempfile  # only on the write path, to keep cache hits fast
 
     directory = os.path.dirname(path) or "."

@@ -9,16 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from mfa_assume import PROG, cache, checks
 from mfa_assume.credentials import Credentials
 from mfa_assume.errors import ExitCode, HelperError
+from mfa_assume.records import TYPE_CHECKING, NamedTuple
 from mfa_assume.request import STDIN, Request
 
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from mfa_assume.aws import AwsClients
     from mfa_assume.aws_errors import Context
+    from mfa_assume.mfa_session import MfaSession
     from mfa_assume.prompt import CodeSource
 
 ClientFactory = Callable[[str | None, str | None], "AwsClients"]
@@ -39,6 +42,7 @@ class Deps:
         stdin: TextIO | None = None,
         stderr: TextIO | None = None,
         ask_code: CodeSource | None = None,
+        tell: Callable[[str], bool] | None = None,
         make_clients: ClientFactory | None = None,
     ) -> None:
         self.env = env
@@ -46,6 +50,7 @@ class Deps:
         self.stdin = stdin or sys.stdin
         self.stderr = stderr or sys.stderr
         self.ask_code = ask_code
+        self.tell = tell  # show a line on the terminal; False when there is none
         self.make_clients = make_clients
 
 
@@ -55,7 +60,11 @@ class Result(NamedTuple):
 
 
 def obtain(request: Request, deps: Deps) -> Result:
-    """Cached credentials when still valid (unless ``refresh``), else a new session."""
+    """Cached credentials when still valid (unless ``refresh``), else a new session.
+
+    On a miss the entry's lock is taken (see :mod:`mfa_assume.lock`) and the cache read
+    again, so parallel callers for the same role ask for one code and share one session.
+    """
     path = cache.entry_path(
         cache.cache_dir(deps.env), cache.key_for(request.cache_key_parts(deps.env))
     )
@@ -63,12 +72,23 @@ def obtain(request: Request, deps: Deps) -> Result:
         cached = cache.load(path, deps.clock())
         if cached is not None:
             return Result(cached, from_cache=True)
-    creds = assume(request, deps)
-    try:
-        cache.store(path, creds)
-    except OSError as exc:
-        deps.stderr.write(f"{PROG}: warning: credentials not cached ({exc.strerror})\n")
+    from mfa_assume import lock
+
+    with lock.held(path, lock.timeout_from(deps.env)):
+        if not request.refresh:
+            cached = cache.load(path, deps.clock())
+            if cached is not None:  # another caller got it while we waited
+                return Result(cached, from_cache=True)
+        creds = assume(request, deps)
+        _store(deps, lambda: cache.store(path, creds), "credentials")
     return Result(creds, from_cache=False)
+
+
+def _store(deps: Deps, write: Callable[[], None], what: str) -> None:
+    try:
+        write()
+    except OSError as exc:
+        deps.stderr.write(f"{PROG}: warning: {what} not cached ({exc.strerror})\n")
 
 
 def _base_description(request: Request) -> str:
@@ -107,16 +127,15 @@ def assume(request: Request, deps: Deps) -> Credentials:
             else "set mfa_serial in your profile"
         ),
     )
+    if request.use_mfa_session and request.mfa_max_age and not request.no_mfa:
+        session = _mfa_session(request, deps, clients, ctx, token, request.mfa_max_age)
+        if session is not None:
+            return _assume_with_session(request, clients, ctx, session)
     caller_arn = str(_call(ctx, clients.sts.get_caller_identity)["Arn"])
     serial = request.serial_number
     if serial is None and not request.no_mfa:
         serial = _discover_serial(clients.iam, ctx)
-    params: dict[str, Any] = {
-        "RoleArn": request.role_arn,
-        "RoleSessionName": request.session_name or checks.name_from_caller_arn(caller_arn),
-        "DurationSeconds": request.duration_seconds,
-        "SourceIdentity": request.source_identity or checks.name_from_caller_arn(caller_arn),
-    }
+    params = _assume_params(request, caller_arn)
     if serial is not None:
         params["SerialNumber"] = serial
         params["TokenCode"] = token or code_source(request, deps)(serial)
@@ -125,10 +144,86 @@ def assume(request: Request, deps: Deps) -> Credentials:
     return Credentials.from_dict(response["Credentials"])
 
 
+def _assume_params(request: Request, caller_arn: str) -> dict[str, Any]:
+    name = checks.name_from_caller_arn(caller_arn)
+    return {
+        "RoleArn": request.role_arn,
+        "RoleSessionName": request.session_name or name,
+        "DurationSeconds": request.duration_seconds,
+        "SourceIdentity": request.source_identity or name,
+    }
+
+
+def _mfa_session(
+    request: Request,
+    deps: Deps,
+    clients: AwsClients,
+    ctx: Context,
+    token: str | None,
+    max_age: int,
+) -> MfaSession | None:
+    """The cached MFA session if this role still accepts it, else a new one (one code).
+
+    None when the caller has no MFA device (the role may not need MFA: plain AssumeRole).
+    """
+    from mfa_assume import lock, mfa_session
+
+    parts = request.cache_key_parts(deps.env)
+    key = mfa_session.key_parts(parts["caller"], request.serial_number, parts["endpoint"])
+    path = cache.entry_path(cache.cache_dir(deps.env), cache.key_for(key))
+    reason = None
+    if not request.refresh:
+        found = mfa_session.load(path)
+        reason = found and mfa_session.refusal(found, max_age, deps.clock())
+        if found is not None and reason is None:
+            return found
+    with lock.held(path, lock.timeout_from(deps.env)):
+        if not request.refresh:
+            found = mfa_session.load(path)  # another caller may have made one meanwhile
+            if found is not None and mfa_session.refusal(found, max_age, deps.clock()) is None:
+                return found
+        caller_arn = str(_call(ctx, clients.sts.get_caller_identity)["Arn"])
+        serial = request.serial_number or _discover_serial(clients.iam, ctx)
+        if serial is None:
+            return None
+        if reason and not token:
+            from mfa_assume.prompt import terminal
+
+            if not (deps.tell or terminal.tell)(reason):
+                deps.stderr.write(f"{PROG}: {reason}\n")
+        code = token or code_source(request, deps)(serial)
+        authenticated_at = deps.clock()  # before the call: never younger than AWS's record
+        response = _call(
+            ctx._replace(operation="GetSessionToken", serial=serial),
+            clients.sts.get_session_token,
+            SerialNumber=serial,
+            TokenCode=code,
+            DurationSeconds=mfa_session.duration_for(max_age),
+        )
+        session = mfa_session.from_response(response, authenticated_at, caller_arn, serial)
+        _store(deps, lambda: mfa_session.store(path, session), "MFA session")
+    return session
+
+
+def _assume_with_session(
+    request: Request, clients: AwsClients, ctx: Context, session: MfaSession
+) -> Credentials:
+    """AssumeRole signed by the MFA session: no code needed."""
+    sts = clients.sts_for(session.credentials)
+    ctx = ctx._replace(operation="AssumeRole", serial=session.serial, base="your MFA session")
+    response = _call(ctx, sts.assume_role, **_assume_params(request, session.caller_arn))
+    return Credentials.from_dict(response["Credentials"])
+
+
 def code_source(request: Request, deps: Deps) -> CodeSource:
-    """Where the MFA code comes from when it was not given: injected, or the terminal."""
+    """Where the MFA code comes from when it was not given: injected, the profile's
+    ``mfa_process`` command, or the terminal."""
     if deps.ask_code is not None:
         return deps.ask_code
+    if request.mfa_process:
+        from mfa_assume.prompt import process
+
+        return process.source(request.mfa_process, deps.env, profile=request.profile)
     from mfa_assume.prompt import terminal
 
     return terminal.ask

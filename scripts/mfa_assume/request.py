@@ -6,10 +6,10 @@ Everything here happens before any AWS call: a bad value ends the run with exit 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from mfa_assume import checks, profiles
 from mfa_assume.errors import InputError
+from mfa_assume.records import NamedTuple
 
 DEFAULT_DURATION = 3600
 STDIN = "-"
@@ -51,6 +51,7 @@ class Request(NamedTuple):
     mfa_process: str | None = None  # the profile's mfa_process command (a code source)
     mfa_max_age: int | None = None  # the role's MFA age limit, seconds (profile mfa_max_age)
     use_mfa_session: bool = False  # GetSessionToken once, then AssumeRole with that session
+    base_id: str | None = None  # profiles.base_fingerprint, found while validating
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
@@ -62,7 +63,7 @@ class Request(NamedTuple):
             "role_arn": self.role_arn,
             "session_name": self.session_name or "<caller>",
             "source_identity": self.source_identity or "<caller>",
-            "caller": profiles.base_fingerprint(self.base_profile, env),
+            "caller": self.base_id or profiles.base_fingerprint(self.base_profile, env),
             "endpoint": env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or "",
         }
 
@@ -77,9 +78,43 @@ def _profile_settings(name: str, env: Mapping[str, str]) -> dict[str, str]:
     return section
 
 
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL")
+
+
+def selected_profile(options: Options, env: Mapping[str, str]) -> str | None:
+    """The profile as botocore picks it: ``--profile``, ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``.
+
+    (botocore reads ``AWS_DEFAULT_PROFILE`` before ``AWS_PROFILE``.) None: no profile is
+    selected, so the base credentials come from the default chain (environment keys, then
+    the ``default`` profile).
+    """
+    return options.profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or None
+
+
+def _region(
+    options: Options, settings: Mapping[str, str], env: Mapping[str, str], base_region: str | None
+) -> str | None:
+    """The region for the request (flag, then profile), each source boto3 uses validated."""
+    profile = selected_profile(options, env)
+    candidates = [
+        (options.region, "from --region"),
+        (settings.get("region"), f"region of profile {profile!r}"),
+        (env.get("AWS_DEFAULT_REGION"), "from AWS_DEFAULT_REGION"),
+        (base_region, "region of the source profile"),
+    ]
+    for value, where in candidates:
+        if value or (value is not None and where == "from --region"):
+            checks.check_region(value, where)
+            break  # boto3 uses the first one that is set
+    return options.region or settings.get("region") or None
+
+
 def build_request(options: Options, env: Mapping[str, str]) -> Request:
     """Merge flags over the profile's settings and validate every value."""
-    profile = options.profile or env.get("AWS_PROFILE") or None
+    for variable in ENDPOINT_VARIABLES:
+        if env.get(variable):
+            checks.check_endpoint_url(env[variable], variable)
+    profile = selected_profile(options, env)
     settings: dict[str, str] = {}
     base_profile = profile
     if profile is not None:
@@ -99,16 +134,24 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
             "no role to assume; pass --role-arn ARN or --profile NAME of a profile with role_arn"
         )
     serial = options.serial_number or settings.get("mfa_serial")
-    duration = options.duration_seconds or settings.get("duration_seconds")
+    duration = (
+        options.duration_seconds
+        if options.duration_seconds is not None
+        else settings.get("duration_seconds") or None
+    )
     session_name = options.role_session_name or settings.get("role_session_name")
     token = options.token_code
     if token is not None and token != STDIN:
         token = checks.check_token_code(token)
     if options.no_mfa and (options.serial_number or token):
         raise InputError("--no-mfa cannot be combined with an MFA serial or token code")
+    role_arn = checks.check_role_arn(role_arn)
+    seconds = checks.parse_duration(duration) if duration is not None else DEFAULT_DURATION
+    via = profile if base_profile != profile else None
+    base_id, base_region = profiles.base_identity(base_profile, env, via=via)
     return Request(
-        role_arn=checks.check_role_arn(role_arn),
-        duration_seconds=checks.parse_duration(duration) if duration else DEFAULT_DURATION,
+        role_arn=role_arn,
+        duration_seconds=seconds,
         session_name=checks.check_session_name(session_name) if session_name else None,
         source_identity=(
             checks.check_source_identity(options.source_identity)
@@ -119,7 +162,7 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
         token_code=token,
         base_profile=base_profile,
         profile=profile,
-        region=options.region or settings.get("region") or None,
+        region=_region(options, settings, env, base_region),
         no_mfa=options.no_mfa,
         refresh=options.refresh,
         mfa_process=settings.get("mfa_process") or None,
@@ -127,4 +170,5 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
         if settings.get("mfa_max_age")
         else None,
         use_mfa_session=bool(settings.get("mfa_max_age")) and not options.no_mfa_session,
+        base_id=base_id,
     )

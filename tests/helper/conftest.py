@@ -23,6 +23,7 @@ BASE_SECRET = "test-secret-not-a-real-key-0000000000000"
 TEMP_KEY_ID = "ASIATEMPORARYKEY0001"
 TEMP_SECRET = "temporary/secret+key=="
 TEMP_TOKEN = "FwoGZXIvYXdzEXAMPLETOKEN/+=="
+MFA_KEY_ID = "ASIAMFASESSIONKEY001"
 PROFILE = "alice-power-user-mfa"
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -126,9 +127,20 @@ class Stubs:
                 aws_secret_access_key=BASE_SECRET,
             )
 
-        self.clients = AwsClients(sts=client("sts"), iam=client("iam"))
+        # The STS client signed by an MFA session: one stubbed client, and who it was for.
+        self.session_client = client("sts")
+        self.signed_by: list[Credentials] = []
+
+        def for_credentials(creds: Credentials) -> Any:
+            self.signed_by.append(creds)
+            return self.session_client
+
+        self.clients = AwsClients(
+            sts=client("sts"), iam=client("iam"), for_credentials=for_credentials
+        )
         self.sts = Stubber(self.clients.sts)
         self.iam = Stubber(self.clients.iam)
+        self.session_sts = Stubber(self.session_client)
         self.factory = RecordingFactory(self.clients)
 
     def identity(self, arn: str = USER_ARN) -> None:
@@ -157,6 +169,29 @@ class Stubs:
         }
         self.sts.add_response("assume_role", response, expected)
 
+    def session_token(
+        self, expected: dict[str, object], expires: dt.datetime = NOW + dt.timedelta(hours=1)
+    ) -> None:
+        credentials = {
+            "AccessKeyId": MFA_KEY_ID,
+            "SecretAccessKey": "mfa-session-secret",
+            "SessionToken": "mfa-session-token",
+            "Expiration": expires,
+        }
+        self.sts.add_response("get_session_token", {"Credentials": credentials}, expected)
+
+    def assume_with_session(self, expected: dict[str, object]) -> None:
+        """AssumeRole signed by the MFA session (no SerialNumber, no TokenCode)."""
+        response = {
+            "Credentials": {
+                "AccessKeyId": TEMP_KEY_ID,
+                "SecretAccessKey": TEMP_SECRET,
+                "SessionToken": TEMP_TOKEN,
+                "Expiration": NOW + dt.timedelta(hours=1),
+            },
+        }
+        self.session_sts.add_response("assume_role", response, expected)
+
 
 def assume_params(**overrides: object) -> dict[str, object]:
     params = {
@@ -174,10 +209,11 @@ def assume_params(**overrides: object) -> dict[str, object]:
 @pytest.fixture
 def stubs():
     s = Stubs()
-    with s.sts, s.iam:
+    with s.sts, s.iam, s.session_sts:
         yield s
         s.sts.assert_no_pending_responses()
         s.iam.assert_no_pending_responses()
+        s.session_sts.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -191,6 +227,7 @@ def make_deps():
             stdin=io.StringIO(stdin),
             stderr=io.StringIO(),
             ask_code=tty if tty is not None else no_tty,
+            tell=lambda text: False,  # no terminal: notes go to stderr
             make_clients=factory if factory is not None else RecordingFactory(),
         )
 

@@ -51,3 +51,45 @@ def test_broken_settings_are_a_base_credentials_error(local_aws, monkeypatch, tm
     with pytest.raises(HelperError) as caught:
         aws.make_clients("dev", None)
     assert caught.value.code == ExitCode.BASE_CREDENTIALS
+
+
+@pytest.mark.parametrize(
+    ("config", "code", "message"),
+    [
+        (
+            "[profile dev]\nregion = us east\n",
+            ExitCode.INVALID_INPUT,
+            "invalid AWS settings: Provided region_name 'us east'",
+        ),
+        (
+            "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = loop\n"
+            "[profile loop]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = dev\n",
+            ExitCode.INVALID_INPUT,
+            "invalid AWS settings: Infinite loop in credential configuration detected",
+        ),
+        (
+            "[profile dev]\ncredential_process = sh -c 'exit 3'\n",
+            ExitCode.BASE_CREDENTIALS,
+            "cannot get the credentials of profile 'dev': Error when retrieving credentials",
+        ),
+        (
+            "[profile dev]\ncredential_process = sh -c 'echo mfa-assume: credential_process loop "
+            ">&2; exit 2'\n",
+            ExitCode.INVALID_INPUT,
+            "profile 'dev' gets its credentials from this helper (credential_process loop)",
+        ),
+    ],
+    ids=["region", "source-profile-loop", "credential-process-fails", "helper-loop"],
+)
+def test_settings_botocore_refuses_at_client_creation_are_one_line_errors(
+    local_aws, monkeypatch, tmp_path, config, code, message
+):
+    """The last resort behind request.py's checks: no botocore exception escapes."""
+    (tmp_path / "config").write_text(config)
+    (tmp_path / "credentials").write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    with pytest.raises(HelperError) as caught:
+        aws.make_clients("dev", None)
+    assert caught.value.code == code
+    assert caught.value.message.startswith(message)
+    assert "\n" not in caught.value.message

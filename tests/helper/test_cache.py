@@ -146,3 +146,49 @@ def test_concurrent_writers_and_readers_never_see_a_partial_entry(entry):
     assert all(s in versions for s in seen)  # never None, never a mix
     assert cache.load(entry, NOW) in versions
     assert os.listdir(os.path.dirname(entry)) == [os.path.basename(entry)]  # no temp left
+
+
+@pytest.mark.parametrize(
+    "xdg", ["relative/cache", ".", "~/cache"], ids=["relative", "dot", "tilde"]
+)
+def test_relative_xdg_cache_home_is_ignored_as_the_spec_says(xdg):
+    assert cache.cache_dir({"XDG_CACHE_HOME": xdg, "HOME": "/h"}) == "/h/.cache/mfa-assume"
+
+
+def write_raw(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, data)
+    os.close(fd)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"Version": 1, "x": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        b'{"Version": 1, "AccessKeyId": "' + b"A" * (cache.MAX_ENTRY_BYTES + 1) + b'"}',
+        b"\xff\xfe\x00garbage",
+    ],
+    ids=["deep-nesting", "deep-nesting-small", "huge", "not-utf8"],
+)
+def test_entry_that_cannot_be_ours_is_a_miss_then_replaced(entry, data):
+    write_raw(entry, data)
+    assert cache.load(entry, NOW) is None
+    cache.store(entry, make_creds())
+    assert cache.load(entry, NOW) == make_creds()
+
+
+def test_fifo_entry_is_a_miss_without_blocking_then_replaced(entry):
+    os.makedirs(os.path.dirname(entry), mode=0o700)
+    os.mkfifo(entry, 0o600)  # no writer: a blocking open would wait forever
+    assert cache.load(entry, NOW) is None
+    cache.store(entry, make_creds())
+    assert cache.load(entry, NOW) == make_creds()
+
+
+def test_directory_entry_is_a_miss_and_cannot_be_replaced(entry):
+    os.makedirs(entry, mode=0o700)
+    assert cache.load(entry, NOW) is None
+    with pytest.raises(IsADirectoryError):  # flow.obtain warns and still succeeds
+        cache.store(entry, make_creds())

@@ -81,9 +81,15 @@ def test_duration_out_of_range_names_the_range(text):
         checks.parse_duration(text)
 
 
-@pytest.mark.parametrize("text", ["1d", "abc", "-900", "1.5h", ""])
+@pytest.mark.parametrize("text", ["1d", "abc", "-900", "-5m", "1.5h"])
 def test_duration_not_understood_names_the_forms(text):
     with pytest.raises(InputError, match=r"not understood; expected seconds \(3600\)"):
+        checks.parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["", "  "], ids=["empty", "blank"])
+def test_empty_duration_is_refused_not_taken_as_the_default(text):
+    with pytest.raises(InputError, match=r"is empty; expected seconds \(3600\)"):
         checks.parse_duration(text)
 
 
@@ -162,3 +168,116 @@ def test_clean_sts_name_gives_what_sts_accepts(raw, cleaned):
 )
 def test_default_name_comes_from_the_caller_arn(arn, name):
     assert checks.name_from_caller_arn(arn) == name
+
+
+# IAM's path rule, (\u002F)|(\u002F[\u0021-\u007E]+\u002F) of 1 to 512 characters: which
+# paths a role may have. The CDK configuration uses the same function (tests/stacks/).
+IAM_PATHS = [
+    pytest.param("/", True, id="root"),
+    pytest.param("/developers/", True, id="one-level"),
+    pytest.param("/a/b/c/", True, id="nested"),
+    pytest.param("/team#1/", True, id="hash"),
+    pytest.param("/~!$%&*()[]{}<>?|^`'\"\\:;/", True, id="all-punctuation"),
+    pytest.param("///", True, id="slash-inside"),
+    pytest.param("/" + "a" * 510 + "/", True, id="512-chars"),
+    pytest.param("/" + "a" * 511 + "/", False, id="513-chars"),
+    pytest.param("//", False, id="empty-inside"),
+    pytest.param("developers/", False, id="no-leading-slash"),
+    pytest.param("/developers", False, id="no-trailing-slash"),
+    pytest.param("/has space/", False, id="space"),
+    pytest.param("/caf\u00e9/", False, id="non-ascii"),
+    pytest.param("/tab\t/", False, id="control-char"),
+    pytest.param("", False, id="empty"),
+]
+
+
+@pytest.mark.parametrize(("path", "valid"), IAM_PATHS)
+def test_role_path_follows_iams_rule(path, valid):
+    assert (checks.role_path_problem(path) is None) is valid
+
+
+# In an ARN the name follows the path, so only paths ending in "/" can be told apart there.
+@pytest.mark.parametrize(("path", "valid"), [p for p in IAM_PATHS if str(p.values[0])[-1:] == "/"])
+def test_role_arn_accepts_exactly_the_paths_iam_accepts(path, valid):
+    arn = f"arn:aws:iam::123456789012:role{path}PowerUser-alice"
+    if valid:
+        assert checks.check_role_arn(arn) == arn
+    else:
+        with pytest.raises(InputError, match="malformed"):
+            checks.check_role_arn(arn)
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("PowerUser-alice", True),
+        ("a+b=c,d.e@f-g_h", True),
+        ("r" * 64, True),
+        ("r" * 65, False),
+        ("", False),
+        ("caf\u00e9", False),
+        ("has space", False),
+    ],
+    ids=["plain", "all-characters", "64", "65", "empty", "non-ascii", "space"],
+)
+def test_role_name_follows_iams_rule(name, valid):
+    assert (checks.role_name_problem(name) is None) is valid
+
+
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "cn-north-1", "us-gov-west-1", "eu-isoe-west-1", "local"]
+)
+def test_region_name_is_accepted(region):
+    assert checks.check_region(region, "from --region") == region
+
+
+@pytest.mark.parametrize(
+    "region",
+    ["us east", "../x", "US-EAST-1", "-us-east-1", "us-east-1-", "", "1234", "a" * 64],
+    ids=[
+        "space",
+        "dots-slash",
+        "uppercase",
+        "leading-hyphen",
+        "trailing-hyphen",
+        "empty",
+        "digits-only",
+        "too-long",
+    ],
+)
+def test_malformed_region_is_refused_saying_where_it_came_from(region):
+    with pytest.raises(InputError) as caught:
+        checks.check_region(region, "from AWS_DEFAULT_REGION")
+    assert caught.value.message.startswith(
+        f"region {region!r} (from AWS_DEFAULT_REGION) is not a region name;"
+    )
+    assert "us-east-1" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://sts.eu-west-1.amazonaws.com",
+        "http://127.0.0.1:9",
+        "http://localhost:4566/",
+        "https://vpce-1a2b.sts.us-east-1.vpce.amazonaws.com/path?x=1",
+        "http://[::1]:5000",
+        "HTTPS://STS.AMAZONAWS.COM",
+    ],
+    ids=["aws", "ip-port", "localhost", "path-query", "ipv6", "uppercase"],
+)
+def test_endpoint_url_is_accepted(url):
+    assert checks.check_endpoint_url(url, "AWS_ENDPOINT_URL") == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["not a url", "ftp://x", "http://", "https://", "localhost:4566", "http://a b", "http://-x"],
+    ids=["words", "ftp", "no-host", "no-host-tls", "no-scheme", "space", "bad-host"],
+)
+def test_endpoint_that_is_not_a_url_is_refused_naming_the_variable(url):
+    with pytest.raises(InputError) as caught:
+        checks.check_endpoint_url(url, "AWS_ENDPOINT_URL_STS")
+    assert caught.value.message.startswith(
+        f"AWS_ENDPOINT_URL_STS {url!r} is not an endpoint URL; expected http:// or https://"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mfa_assume import cache, cli, files, output
-from mfa_assume.errors import ExitCode
+from mfa_assume.errors import ExitCode, HelperError
 from mfa_assume.request import Options, build_request
 
 from .conftest import (
@@ -100,10 +100,42 @@ def test_pre_call_check_exits_2_with_one_line_and_no_aws_client(aws_home, make_d
     assert deps.make_clients.calls == []
 
 
-def test_unknown_flag_is_a_usage_error_with_exit_2(aws_home, make_deps):
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus; see mfa-assume --help"),
+        (["--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["--profile"], "argument --profile: expected one argument"),
+    ],
+    ids=["unknown-flag", "bad-choice", "missing-value"],
+)
+def test_usage_error_is_one_line_with_exit_2(aws_home, make_deps, argv, message):
+    deps = make_deps(aws_home())
+    run = Run(argv, deps)
+    assert run.code == ExitCode.INVALID_INPUT
+    assert run.stderr.startswith(f"mfa-assume: {message}")
+    assert run.stderr.count("\n") == 1
+    assert "usage:" not in run.stderr
+    assert deps.make_clients.calls == []
+
+
+@pytest.mark.parametrize("value", ["-5m", "-900", ""], ids=["minus-5m", "minus-900", "empty"])
+def test_duration_value_starting_with_a_dash_or_empty_gets_the_helpers_message(
+    aws_home, make_deps, value
+):
+    deps = make_deps(aws_home())
+    run = Run(["--profile", PROFILE, "--duration-seconds", value], deps)
+    assert run.code == ExitCode.INVALID_INPUT
+    assert run.stderr.startswith(f"mfa-assume: duration {value!r} ")
+    assert run.stderr.count("\n") == 1
+    assert deps.make_clients.calls == []
+
+
+def test_help_still_prints_usage_and_exits_0(capsys):
     with pytest.raises(SystemExit) as caught:
-        Run(["--bogus"], make_deps(aws_home()))
-    assert caught.value.code == 2
+        cli.main(["--help"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: mfa-assume")
 
 
 @pytest.mark.parametrize("fmt", output.FORMATS)
@@ -135,7 +167,9 @@ def test_write_profile_honours_shared_credentials_file_and_explicit_format(
     aws_home, make_deps, tmp_path
 ):
     elsewhere = tmp_path / "elsewhere"
-    elsewhere.write_text("[default]\naws_access_key_id = TESTKEYIDELSEWHERE01\n")
+    elsewhere.write_text(
+        "[default]\naws_access_key_id = TESTKEYIDELSEWHERE01\naws_secret_access_key = s\n"
+    )
     env = seed_cache(aws_home(AWS_SHARED_CREDENTIALS_FILE=str(elsewhere)))
     run = Run(["--profile", PROFILE, "--write-profile", "t", "--format", "json"], make_deps(env))
     assert json.loads(run.stdout)["SessionToken"] == TEMP_TOKEN
@@ -219,3 +253,90 @@ def test_aws_error_exits_with_its_code_and_no_secret(aws_home, stubs, make_deps)
     assert "975310" not in run.stderr
     assert "Traceback" not in run.stderr
     assert run.stdout == ""
+
+
+def argparse_options(argv: list[str]) -> dict[str, object]:
+    p = cli.parser()
+    return vars(p.parse_args(cli.attach_dash_values(argv, p)))
+
+
+def one_of_each(kind: str) -> list[list[str]]:
+    """One argv per option of ``kind`` in cli.OPTIONS: a new option is covered at once."""
+    cases = []
+    for flag, settings in cli.OPTIONS:
+        if kind == "switch" and settings.get("action") == "store_true":
+            cases.append([flag])
+        elif kind == "value" and "action" not in settings:
+            cases.append([flag, settings.get("choices", ["some-value"])[-1]])
+    return cases
+
+
+FAST_CASES = {
+    "nothing": [],
+    "credential_process": ["--profile", "alice-power-user-mfa", "--format", "json"],
+    "format first": ["--format", "json", "--profile", "p"],
+    "last one wins": ["--profile", "a", "--profile", "b", "--format", "env", "--format", "json"],
+    "code on stdin": ["--token-code", "-", "--profile", "p"],
+    "empty value": ["--profile", ""],
+    "value with spaces": ["--role-session-name", "alice smith"],
+    "switches twice": ["--refresh", "--no-mfa", "--refresh", "--no-mfa-session"],
+    "everything": [
+        *("--role-arn", "arn:aws:iam::123456789012:role/R", "--role-session-name", "s"),
+        *("--serial-number", "GAHT12345678", "--token-code", "123456"),
+        *("--duration-seconds", "1h", "--source-identity", "alice", "--region", "eu-west-1"),
+        *("--format", "dotenv", "--write-profile", "tmp", "--refresh", "--no-mfa"),
+    ],
+}
+FAST_CASES.update({" ".join(argv): argv for argv in one_of_each("value") + one_of_each("switch")})
+FAST_CASES.update({f"--format {fmt}": ["--format", fmt] for fmt in output.FORMATS})
+
+
+@pytest.mark.parametrize("argv", FAST_CASES.values(), ids=FAST_CASES.keys())
+def test_fast_options_read_what_argparse_reads(argv):
+    fast = cli.fast_options(argv)
+    assert fast is not None
+    assert vars(fast) == argparse_options(argv)
+
+
+LEFT_TO_ARGPARSE = {
+    "abbreviation": ["--prof", "p"],
+    "equals sign": ["--profile=p", "--format", "json"],
+    "dash value": ["--duration-seconds", "-5m"],
+    "option as value": ["--profile", "--refresh"],
+    "positional": ["p"],
+    "short flag": ["-h"],
+}
+
+
+@pytest.mark.parametrize("argv", LEFT_TO_ARGPARSE.values(), ids=LEFT_TO_ARGPARSE.keys())
+def test_other_argv_is_left_to_argparse_and_parsed_by_it(argv):
+    assert cli.fast_options(argv) is None
+    try:
+        expected = argparse_options(argv)
+    except (SystemExit, HelperError) as exc:
+        with pytest.raises(type(exc)):
+            cli.parse_options(argv)
+    else:
+        assert vars(cli.parse_options(argv)) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
+        (["--profile"], "argument --profile: expected one argument"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+    ids=["bad choice", "missing value", "unknown flag"],
+)
+def test_usage_errors_come_from_argparse(argv, message):
+    assert cli.fast_options(argv) is None
+    with pytest.raises(HelperError, match=message) as caught:
+        cli.parse_options(argv)
+    assert caught.value.code == ExitCode.INVALID_INPUT
+
+
+def test_fast_options_give_way_to_argparse_for_an_option_they_cannot_read(monkeypatch):
+    counted = (*cli.OPTIONS, ("--verbose", {"action": "count"}))
+    monkeypatch.setattr(cli, "_FAST", {f: (f[2:], cli._fast_kind(s), s) for f, s in counted})
+    assert cli.fast_options(["--profile", "p"]) is None

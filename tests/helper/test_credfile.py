@@ -78,3 +78,28 @@ def test_writing_twice_leaves_one_section_and_one_expiry_line(tmp_path):
     assert text.count("[temp]") == text.count("[default]") == 1
     assert text.count("written by mfa-assume") == 2
     assert "[other]\naws_access_key_id = TESTKEYIDOTHER\n" in text
+
+
+def test_symlinked_credentials_file_is_followed_and_the_link_kept(tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "aws-credentials"
+    target.write_text(OTHERS)
+    target.chmod(0o644)
+    link = tmp_path / "credentials"
+    link.symlink_to(target)
+    credfile.write_profile(str(link), "temp", make_creds())
+    assert link.is_symlink()
+    assert link.resolve() == target
+    assert f"[temp]\naws_access_key_id = {TEMP_KEY_ID}\n" in target.read_text()
+    assert target.read_text().startswith(OTHERS)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["aws-credentials"]  # no temp file
+
+
+def test_dangling_symlink_creates_the_target_file(tmp_path):
+    link = tmp_path / "credentials"
+    link.symlink_to(tmp_path / "missing")
+    credfile.write_profile(str(link), "temp", make_creds())
+    assert link.is_symlink()
+    assert (tmp_path / "missing").read_text().startswith("[temp]\n")

@@ -7,15 +7,13 @@ configuration loader collects them all.
 
 from __future__ import annotations
 
-import re
+# IAM's role path and role name rules are defined once, in the assume-role helper's checks
+# (a module with no dependencies), so that a role this library creates is always one the
+# helper accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+from mfa_assume.checks import role_name_problem, role_path_problem
 
 MIN_SESSION_SECONDS = 3_600
 MAX_SESSION_SECONDS = 43_200
-MAX_ROLE_NAME_LENGTH = 64
-MAX_PATH_LENGTH = 512
-# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-_ROLE_NAME = re.compile(r"[\w+=,.@-]+")
-_PATH = re.compile(r"/([\x21-\x7e]+/)*")
 
 
 def session_duration_error(prop: str, seconds: int) -> str | None:
@@ -37,27 +35,14 @@ def mfa_age_error(prop: str, seconds: int) -> str | None:
 
 
 def role_name_error(prop: str, name: str) -> str | None:
+    problem = role_name_problem(name)
+    if problem is None:
+        return None
     if not name:
-        return f"{prop}: the role name is empty; IAM needs 1 to {MAX_ROLE_NAME_LENGTH} characters"
-    if len(name) > MAX_ROLE_NAME_LENGTH:
-        return (
-            f"{prop}: {name!r} is {len(name)} characters long; IAM allows at most "
-            f"{MAX_ROLE_NAME_LENGTH}"
-        )
-    if not _ROLE_NAME.fullmatch(name):
-        return (
-            f"{prop}: {name!r} has characters IAM refuses; a role name may contain only "
-            "letters, digits and + = , . @ _ -"
-        )
-    return None
+        return f"{prop}: the role name {problem}"
+    return f"{prop}: {name!r} {problem}"
 
 
 def path_error(prop: str, path: str) -> str | None:
-    if len(path) > MAX_PATH_LENGTH:
-        return f"{prop}: {path!r} is longer than IAM's {MAX_PATH_LENGTH} characters"
-    if not _PATH.fullmatch(path):
-        return (
-            f"{prop}: {path!r} is not an IAM path; it must start and end with '/' and hold "
-            "only printable ASCII characters between them (for example '/developers/')"
-        )
-    return None
+    problem = role_path_problem(path)
+    return None if problem is None else f"{prop}: {path!r} {problem}"

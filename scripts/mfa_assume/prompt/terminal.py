@@ -95,6 +95,21 @@ def _ask_posix(serial: str) -> str:
         raise error
 
 
+def tell(text: str) -> bool:
+    """Show one line on the terminal (even when standard error is captured); False if none."""
+    if os.name == "nt":  # pragma: no cover - Windows only
+        return False
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        os.write(fd, f"{text}\n".encode())
+    finally:
+        os.close(fd)
+    return True
+
+
 def _ask_windows(serial: str) -> str:  # pragma: no cover - Windows only
     import getpass  # reads the console itself (msvcrt), without echo
 
