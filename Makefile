@@ -19,7 +19,7 @@ CDK := cdk
 # CONFIG=devs.yaml uses a JSON or YAML configuration file instead of cdk.json's context.
 CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
-.PHONY: setup synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper bench-synth clean
+.PHONY: setup test-tools synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper bench-synth clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
 
@@ -76,8 +76,16 @@ fmt: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# faketime (Debian's package) runs the helper on the local AWS's shifted clock in the MFA-age
+# tests; installed here when missing and this is a root shell with apt (CI), else named.
+test-tools:
+	@command -v faketime >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	  else echo "make test needs faketime: sudo apt-get install faketime (macOS: brew install libfaketime)"; exit 1; fi; }
+
 ## test: lint, types, then the whole test suite (end-to-end tests on the local AWS included)
-test: lint
+test: lint test-tools
 	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 ## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
@@ -92,9 +100,9 @@ check-templates: setup
 demo: setup
 	$(PY) scripts/demo.py
 
-## bench-helper: cache-hit time of the assume-role helper against `import boto3`
+## bench-helper: cache-hit time of the helper (pip-installed in a fresh venv) against `python -c pass` and `import boto3`
 bench-helper: setup
-	$(PY) scripts/bench_helper_cache.py
+	$(PY) scripts/bench_helper_cache.py $(BENCH_HELPER_ARGS)
 
 ## bench-synth: synthesis time at 1, 100, 1,000 and 5,000 principals against a plain JavaScript CDK app
 bench-synth: setup

@@ -26,6 +26,9 @@ class AwsClients:
     iam: Any
     # An STS client signed by other credentials (an MFA session), same region and settings.
     for_credentials: Callable[[Credentials], Any] | None = None
+    # The base credentials are themselves temporary (a session token): STS refuses
+    # GetSessionToken for them, so no MFA session can be made.
+    temporary: bool = False
 
     def sts_for(self, creds: Credentials) -> Any:
         if self.for_credentials is None:
@@ -62,10 +65,12 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
         return signed.client("sts", config=config)
 
     try:  # creating a client loads the credentials (a credential_process runs here)
+        found = session.get_credentials()
         return AwsClients(
             sts=session.client("sts", config=config),
             iam=session.client("iam", config=config),
             for_credentials=sts_for,
+            temporary=bool(found is not None and found.get_frozen_credentials().token),
         )
     except botocore.exceptions.BotoCoreError as exc:  # request.py checks most of this first
         raise settings_error(exc, base_profile) from None

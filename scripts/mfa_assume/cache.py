@@ -20,8 +20,8 @@ import stat
 from collections.abc import Mapping
 
 from mfa_assume import PROG, files
-from mfa_assume.records import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
 if TYPE_CHECKING:
     import datetime as dt
     from typing import Any

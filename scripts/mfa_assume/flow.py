@@ -112,6 +112,8 @@ def assume(request: Request, deps: Deps) -> Credentials:
             f"{_base_description(request)} gets its credentials from this helper "
             "(credential_process loop); use a source profile with its own access keys",
         )
+    # Chosen (and, for mfa_process, its settings checked) before any AWS call.
+    ask = None if token or request.no_mfa else code_source(request, deps)
     factory = deps.make_clients or aws.make_clients
     clients = factory(request.base_profile, request.region)
     from mfa_assume.aws_errors import Context
@@ -127,8 +129,9 @@ def assume(request: Request, deps: Deps) -> Credentials:
             else "set mfa_serial in your profile"
         ),
     )
-    if request.use_mfa_session and request.mfa_max_age and not request.no_mfa:
-        session = _mfa_session(request, deps, clients, ctx, token, request.mfa_max_age)
+    mfa_session_possible = not request.no_mfa and not clients.temporary
+    if request.use_mfa_session and request.mfa_max_age and mfa_session_possible:
+        session = _mfa_session(request, deps, clients, ctx, token or ask, request.mfa_max_age)
         if session is not None:
             return _assume_with_session(request, clients, ctx, session)
     caller_arn = str(_call(ctx, clients.sts.get_caller_identity)["Arn"])
@@ -138,10 +141,16 @@ def assume(request: Request, deps: Deps) -> Credentials:
     params = _assume_params(request, caller_arn)
     if serial is not None:
         params["SerialNumber"] = serial
-        params["TokenCode"] = token or code_source(request, deps)(serial)
+        params["TokenCode"] = token or _ask(ask, serial)
     ctx = ctx._replace(operation="AssumeRole", serial=serial)
     response = _call(ctx, clients.sts.assume_role, **params)
     return Credentials.from_dict(response["Credentials"])
+
+
+def _ask(source: CodeSource | None, serial: str) -> str:
+    if source is None:  # --no-mfa with a device found: nothing may be asked
+        raise HelperError(ExitCode.INVALID_INPUT, "--no-mfa was given but a code is needed")
+    return source(serial)
 
 
 def _assume_params(request: Request, caller_arn: str) -> dict[str, Any]:
@@ -159,7 +168,7 @@ def _mfa_session(
     deps: Deps,
     clients: AwsClients,
     ctx: Context,
-    token: str | None,
+    code_from: str | CodeSource | None,
     max_age: int,
 ) -> MfaSession | None:
     """The cached MFA session if this role still accepts it, else a new one (one code).
@@ -186,12 +195,12 @@ def _mfa_session(
         serial = request.serial_number or _discover_serial(clients.iam, ctx)
         if serial is None:
             return None
-        if reason and not token:
+        if reason and not isinstance(code_from, str):
             from mfa_assume.prompt import terminal
 
             if not (deps.tell or terminal.tell)(reason):
                 deps.stderr.write(f"{PROG}: {reason}\n")
-        code = token or code_source(request, deps)(serial)
+        code = code_from if isinstance(code_from, str) else _ask(code_from, serial)
         authenticated_at = deps.clock()  # before the call: never younger than AWS's record
         response = _call(
             ctx._replace(operation="GetSessionToken", serial=serial),

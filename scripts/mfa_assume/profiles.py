@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from mfa_assume.awsfiles import config_path as config_path
+from mfa_assume.awsfiles import credentials_path as credentials_path
 from mfa_assume.errors import ExitCode, HelperError, InputError
 
 Section = dict[str, str]
@@ -17,24 +19,6 @@ Section = dict[str, str]
 # helper call itself (see flow.assume's ACTIVE_MARKER check, which is the last resort).
 _HELPER_COMMANDS = frozenset({"mfa-assume", "mfa-assume.exe", "assume_role.py"})
 _HELPER_MODULES = frozenset({"mfa_assume", "mfa_assume.cli"})
-
-
-def _home(env: Mapping[str, str]) -> str:
-    return env.get("HOME") or os.path.expanduser("~")
-
-
-def _expand(path: str, env: Mapping[str, str]) -> str:
-    if path.startswith("~"):
-        return _home(env) + path[1:]
-    return path
-
-
-def config_path(env: Mapping[str, str]) -> str:
-    return _expand(env.get("AWS_CONFIG_FILE") or "~/.aws/config", env)
-
-
-def credentials_path(env: Mapping[str, str]) -> str:
-    return _expand(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", env)
 
 
 def _read(path: str, *, is_config: bool) -> dict[str, Section]:

@@ -2,7 +2,8 @@
 
 Which cache entry a run uses, and what it prints, follow from its inputs alone: its options,
 the environment variables the helper reads (``AWS_*``, ``MFA_ASSUME_*``, ``HOME``,
-``XDG_CACHE_HOME``), the bytes of the AWS config and credentials files, and the entry itself.
+``XDG_CACHE_HOME``), the bytes of the AWS config and credentials files, the helper's own code
+(its modules' sizes and mtimes), and the entry itself.
 After a run that printed credentials from a valid entry, :func:`remember` writes a shortcut
 file in the cache folder, ``<digest>.shortcut``, named after a digest of those inputs and
 holding the text printed, the entry's path and identity (device, inode, size, mtime) and
@@ -26,9 +27,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from mfa_assume import __version__, cache, files, profiles
-from mfa_assume.records import TYPE_CHECKING
+from mfa_assume import __version__, awsfiles, cache
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
 if TYPE_CHECKING:
     from mfa_assume.credentials import Credentials
 
@@ -37,6 +38,7 @@ SUFFIX = ".shortcut"
 VARIABLE_PREFIXES = ("AWS_", "MFA_ASSUME_")
 VARIABLES = frozenset({"HOME", "XDG_CACHE_HOME"})
 MAX_AGE = 13 * 3600  # seconds; longer than any session (12 hours): the file has expired
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _piece(data: bytes) -> bytes:
@@ -47,19 +49,35 @@ def _text(value: str) -> bytes:
     return value.encode("utf-8", "surrogateescape")  # os.environ may hold undecodable bytes
 
 
+def _code() -> str:
+    """The package's modules by name, size and mtime: an edited or upgraded helper gives
+    other digests, even without a new version number."""
+    with os.scandir(_PACKAGE) as found:
+        stamps = [(item.name, item.stat()) for item in found if item.name.endswith(".py")]
+    return " ".join(f"{name}:{info.st_size}:{info.st_mtime_ns}" for name, info in sorted(stamps))
+
+
 def inputs_digest(args: Sequence[str], env: Mapping[str, str]) -> str | None:
-    """A digest of everything a run's answer depends on; None if an AWS file is unreadable."""
-    pieces = [_text(f"{FORMAT} {__version__}"), _piece(b"args"), *map(_text, args)]
-    pieces.append(_piece(b"env"))
-    for name in sorted(env):
-        if name.startswith(VARIABLE_PREFIXES) or name in VARIABLES:
-            pieces += [_text(name), _text(env[name])]
-    for path in (profiles.config_path(env), profiles.credentials_path(env)):
+    """A digest of everything a run's answer depends on; None if an AWS file (or the package
+    folder) cannot be read.
+
+    Each piece is length-prefixed and the counts come first, so that different inputs never
+    make the same bytes."""
+    variables = [name for name in sorted(env) if name.startswith(VARIABLE_PREFIXES)]
+    variables += [name for name in sorted(VARIABLES) if name in env]
+    try:
+        head = f"{FORMAT} {__version__} {len(args)} {len(variables)} {_code()}"
+    except OSError:
+        return None
+    pieces = [_text(head), *map(_text, args)]
+    for name in variables:
+        pieces += [_text(name), _text(env[name])]
+    for path in (awsfiles.config_path(env), awsfiles.credentials_path(env)):
         try:
             with open(path, "rb") as handle:
-                pieces += [_piece(b"file"), handle.read()]
+                pieces.append(b"+" + handle.read())  # a missing file is the empty piece
         except (FileNotFoundError, NotADirectoryError):
-            pieces.append(_piece(b"no file"))
+            pieces.append(b"")
         except OSError:
             return None
     return cache.sha256_hex(b"".join(map(_piece, pieces)))
@@ -84,7 +102,7 @@ def answer(args: Sequence[str], env: Mapping[str, str], now: float) -> str | Non
         head, entry, text = raw.decode("utf-8").split("\n", 2)
         version, expires, identity = head.split(" ", 2)
         same_entry = identity == _identity(os.stat(entry, follow_symlinks=False))
-        seconds_left = float(expires) - now
+        seconds_left = int(expires) - now
     except (ValueError, OSError):
         return None
     if version != FORMAT or not same_entry or seconds_left <= cache.MARGIN.total_seconds():
@@ -107,6 +125,8 @@ def remember(
         return
     if cache.credentials_in(cache.read(entry)) != creds:  # not cached, or replaced since
         return
+    from mfa_assume import files
+
     head = f"{FORMAT} {int(creds.expiration.timestamp())} {_identity(info)}"
     path = shortcut_path(env, digest)
     try:

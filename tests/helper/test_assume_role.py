@@ -148,3 +148,41 @@ def test_help_lists_the_exit_codes():
     done = run([sys.executable, ENTRY, "--help"], {**os.environ})
     assert done.returncode == 0
     assert "5 role requires MFA" in done.stdout.replace("\n", " ")
+
+
+# What a repeated cache hit (the shortcut, mfa_assume.shortcut) must not import: it stays
+# close to the interpreter's own start-up (`make bench-helper`).
+NOT_ON_THE_SHORTCUT = (
+    "argparse",
+    "configparser",
+    "json",
+    "typing",
+    "hashlib",
+    "datetime",
+    "boto3",
+    "botocore",
+    "mfa_assume.cli",
+    "mfa_assume.checks",
+    "mfa_assume.flow",
+)
+LOADED_CHECK = f"""
+import sys
+sys.path.insert(0, {str(SCRIPTS)!r})
+sys.argv = [{ENTRY!r}, *sys.argv[1:]]
+from mfa_assume.__main__ import main
+code = main()
+loaded = sorted(m for m in {NOT_ON_THE_SHORTCUT!r} if m in sys.modules)
+sys.stderr.write(f"loaded={{loaded}}\\n")
+sys.exit(code)
+"""
+
+
+def test_a_repeated_cache_hit_takes_the_shortcut_and_prints_the_same(home_env):
+    seed(home_env)
+    command = [sys.executable, "-c", LOADED_CHECK, "--profile", PROFILE, "--format", "json"]
+    first, again = run(command, home_env), run(command, home_env)
+    assert first.returncode == again.returncode == 0
+    assert "mfa_assume.cli" in first.stderr  # the normal path, which writes the shortcut
+    assert again.stderr == "loaded=[]\n"
+    assert again.stdout == first.stdout
+    assert json.loads(again.stdout)["SessionToken"] == TEMP_TOKEN

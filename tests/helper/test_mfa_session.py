@@ -216,3 +216,26 @@ def test_caller_without_an_mfa_device_falls_back_to_plain_assume_role(aws_home, 
     flow.obtain(_request(env, "two"), deps)
     assert tty.asked == []
     assert stubs.signed_by == []
+
+
+def test_temporary_base_credentials_send_the_code_with_assume_role(aws_home, stubs, make_deps):
+    """STS refuses GetSessionToken for session credentials (SSO, an assumed role)."""
+    import dataclasses
+
+    env = aws_home(config=config())
+    stubs.factory.clients = dataclasses.replace(stubs.clients, temporary=True)
+    deps, typed = _deps(make_deps, env, stubs, ["444444"])
+    stubs.identity()
+    stubs.assume(
+        {
+            "RoleArn": OTHER_ROLE,
+            "RoleSessionName": "alice",
+            "DurationSeconds": 3600,
+            "SourceIdentity": "alice",
+            "SerialNumber": SERIAL,
+            "TokenCode": "444444",
+        }
+    )
+    flow.obtain(_request(env, "two"), deps)
+    assert typed.asked == [SERIAL]
+    assert stubs.signed_by == []
