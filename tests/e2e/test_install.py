@@ -219,3 +219,27 @@ def test_installed_command_takes_a_token_code_without_a_terminal(installed, role
     )
     assert done.returncode == 0, done.stderr
     assert ":assumed-role/PowerUser-install-erin/" in caller_arn(local_aws, done.stdout)
+
+
+def test_installs_from_a_git_url_with_a_subdirectory(tmp_path):
+    """``pip install "git+URL#subdirectory=scripts"``, here from this repository's commit."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    home = tmp_path / "home"
+    home.mkdir()
+    target = Installed(tmp_path / "venv", home)
+    assert target.run(sys.executable, "-m", "venv", str(target.venv)).returncode == 0
+    # --no-deps: boto3 is what the module's install already proved; this proves the URL form.
+    pip = target.run(
+        target.command("python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        f"git+file://{REPO}#subdirectory=scripts",
+    )
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    done = target.run("mfa-assume", "--version")
+    assert (done.returncode, done.stdout.strip()) == (0, f"mfa-assume {mfa_assume.__version__}")
