@@ -24,6 +24,7 @@ import pytest
 
 import mfa_assume
 from localaws.testing import Credentials, Developer, LocalAwsEnv
+from tests.e2e.developer import mfa_trust
 from tests.e2e.terminal import Terminal
 
 pytestmark = [
@@ -113,20 +114,7 @@ class Role:
 def role(local_aws: LocalAwsEnv) -> Iterator[Role]:
     """A developer role as the app makes it: MFA present and younger than an hour."""
     developer = local_aws.create_developer(DEVELOPER)
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": developer.arn},
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                "Condition": {
-                    "Bool": {"aws:MultiFactorAuthPresent": "true"},
-                    "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
-                },
-            }
-        ],
-    }
+    trust = mfa_trust(developer)
     name = f"PowerUser-{DEVELOPER}"
     iam = local_aws.client("iam")
     created = iam.create_role(

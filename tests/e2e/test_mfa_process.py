@@ -17,6 +17,7 @@ import pytest
 
 from localaws import recipe
 from localaws.testing import Credentials, Developer, LocalAwsEnv
+from tests.e2e.developer import mfa_trust
 
 pytestmark = [
     pytest.mark.e2e,
@@ -38,17 +39,7 @@ class Setup:
 @pytest.fixture(scope="module")
 def setup(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     developer = local_aws.create_developer("e2e-mfa-process")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": developer.arn},
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            }
-        ],
-    }
+    trust = mfa_trust(developer, max_age=None)
     iam = local_aws.client("iam")
     role = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
     home = tmp_path_factory.mktemp("mfa-process-home")

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import Developer, LocalAwsEnv
+from tests.e2e.developer import write_aws_files
 from tests.e2e.terminal import AWS_CLI, Terminal, program_environment
 from trustcheck.synth import synthesize
 from trustcheck.templates import roles_in_assembly
@@ -112,15 +113,7 @@ def setup(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture
 def home(setup: Setup, tmp_path: Path) -> Path:
-    aws = tmp_path / "home" / ".aws"
-    aws.mkdir(parents=True)
-    (aws / "config").write_text(setup.profiles, encoding="utf-8")
-    (aws / "credentials").write_text(
-        f"[default]\naws_access_key_id = {setup.developer.access_key_id}\n"
-        f"aws_secret_access_key = {setup.developer.secret_access_key}\n",
-        encoding="utf-8",
-    )
-    return aws.parent
+    return write_aws_files(tmp_path / "home", setup.profiles, setup.developer)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import Developer, LocalAwsEnv
+from tests.e2e.developer import write_aws_files
 from tests.e2e.terminal import AWS_CLI, TIMEOUT, Terminal, program_environment
 from trustcheck.synth import synthesize
 from trustcheck.templates import roles_in_assembly
@@ -114,15 +115,7 @@ def roles(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture
 def home(roles: Roles, tmp_path: Path) -> Path:
     """A developer's home: the generated profiles as ~/.aws/config, the keys in credentials."""
-    aws = tmp_path / "home" / ".aws"
-    aws.mkdir(parents=True)
-    (aws / "config").write_text(roles.profiles, encoding="utf-8")
-    (aws / "credentials").write_text(
-        f"[default]\naws_access_key_id = {roles.developer.access_key_id}\n"
-        f"aws_secret_access_key = {roles.developer.secret_access_key}\n",
-        encoding="utf-8",
-    )
-    return aws.parent
+    return write_aws_files(tmp_path / "home", roles.profiles, roles.developer)
 
 
 @pytest.fixture
