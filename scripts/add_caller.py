@@ -3,7 +3,9 @@
 
 The manual recipe starts with ``aws sts get-caller-identity``; this does the same and writes
 the resulting user or role ARN into the configuration (``cdk.json`` by default, or a JSON or
-YAML file given with ``--config``). Nothing is written unless the result still validates.
+YAML file given with ``--config``). The file keeps every byte as written, comments, key order
+and layout included: one line (or one list entry) is inserted. Nothing is written unless the
+result, read as synthesis reads it, still validates.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from stacks.config import CONTEXT_KEY, ConfigError, validate  # noqa: E402
+from stacks.config_files import parse_text, read_config_file  # noqa: E402
 
 _ASSUMED_ROLE = re.compile(
     r"arn:(?P<partition>[a-z-]+):sts::(?P<account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]+)/.+"
@@ -52,34 +54,81 @@ def principal_from_caller(arn: str, role_path: Callable[[str], str | None]) -> s
     return f"arn:{match['partition']}:iam::{match['account']}:role{path}{match['role']}"
 
 
-def add_principal(config: dict[str, Any], principal: str, *, in_context: bool) -> bool:
-    """Add ``principal`` to the configuration in place; ``False`` if it was already there."""
-    roles = config.setdefault("context", {}).setdefault(CONTEXT_KEY, {}) if in_context else config
-    principals = roles.setdefault("principals", [])
-    present = {
-        (entry if isinstance(entry, str) else entry.get("arn", "")).lower() for entry in principals
-    }
+def add_principal(text: str, principal: str, path: tuple[str, ...]) -> str | None:
+    """``text`` (JSON or YAML) with ``principal`` appended to the ``principals`` list at ``path``.
+
+    The list is found by the positions PyYAML reports for each node (JSON is YAML too), and
+    one entry is inserted as text, so every other byte of the file, comments and layout
+    included, stays as written. ``None`` if the principal is already listed.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise CallerError(f"cannot parse the file: {' '.join(str(error).split())}") from error
+    node = root
+    for key in path:
+        if node is None or not isinstance(node, yaml.MappingNode):
+            raise CallerError(
+                f"expected an object at {'.'.join(path[: path.index(key)]) or 'the top'}"
+            )
+        node = next((v for k, v in node.value if k.value == key), None)
+        if node is None:
+            raise CallerError(f"no {'.'.join(path[: path.index(key) + 1])!r} in the file")
+    if not isinstance(node, yaml.MappingNode):
+        raise CallerError("expected an object with a 'principals' list")
+    pair = next(((k, v) for k, v in node.value if k.value == "principals"), None)
+    quoted = json.dumps(principal)
+    if pair is None:
+        if node.flow_style or node is not root:
+            raise CallerError("the configuration has no 'principals' list; add one first")
+        return f"{text}{'' if text.endswith(chr(10)) else chr(10)}principals:\n  - {quoted}\n"
+    key_node, seq = pair
+    if isinstance(seq, yaml.ScalarNode) and seq.tag.endswith(":null") and not seq.value:
+        at = key_node.end_mark.index + 1  # after the colon
+        return f"{text[:at]} [{quoted}]{text[at:]}"
+    if not isinstance(seq, yaml.SequenceNode):
+        raise CallerError("'principals' is not a list")
+    present = {_arn_of(item).lower() for item in seq.value}
     if principal.lower() in present:
-        return False
-    principals.append(principal)
-    return True
-
-
-def read(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
-    if not isinstance(data, dict):
-        raise CallerError(f"{path}: expected an object at the top level")
-    return data
-
-
-def write_atomically(path: Path, data: dict[str, Any]) -> None:
-    if path.suffix in (".yaml", ".yml"):
-        text = yaml.safe_dump(data, sort_keys=False)
+        return None
+    items = seq.value
+    if seq.flow_style:
+        if not items:
+            at = seq.end_mark.index - 1  # before "]"
+            return f"{text[:at]}{quoted}{text[at:]}"
+        if len(items) > 1:
+            separator = text[items[-2].end_mark.index : items[-1].start_mark.index]
+        else:
+            separator = "," + (text[seq.start_mark.index + 1 : items[0].start_mark.index] or " ")
+        at = items[-1].end_mark.index
+        return f"{text[:at]}{separator}{quoted}{text[at:]}"
+    # A block list: a new "- ARN" line after the last item's last line of content.
+    dash = " " * seq.start_mark.column
+    if re.fullmatch(r"arn:[A-Za-z0-9:/_+=,.@-]+", principal):
+        quoted = principal  # plain, like the ARNs around it
+    lines = text[: items[-1].end_mark.index].splitlines(keepends=True)
+    if items[-1].end_mark.column == 0 or (lines and not lines[-1].strip()):
+        while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+            lines.pop()
+        at = sum(len(line) for line in lines)
     else:
-        text = json.dumps(data, indent=2) + "\n"
+        line_end = text.find("\n", items[-1].end_mark.index)
+        at = len(text) if line_end < 0 else line_end + 1
+    before = text[:at] if text[:at].endswith("\n") or not at else text[:at] + "\n"
+    return f"{before}{dash}- {quoted}\n{text[at:]}"
+
+
+def _arn_of(item: yaml.Node) -> str:
+    if isinstance(item, yaml.ScalarNode):
+        return str(item.value)
+    if isinstance(item, yaml.MappingNode):
+        for key, value in item.value:
+            if key.value == "arn" and isinstance(value, yaml.ScalarNode):
+                return str(value.value)
+    return ""
+
+
+def write_atomically(path: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -125,24 +174,43 @@ def main(argv: list[str] | None = None, who: Callable[[str | None], str] = calle
     )
     parser.add_argument("--profile", help="AWS profile to identify the caller with")
     args = parser.parse_args(argv)
-    in_context = args.config.name == "cdk.json"
+    path: Path = args.config
+    in_context = path.name == "cdk.json"
+    yaml_syntax = path.suffix.lower() in (".yaml", ".yml")
     try:
         principal = who(args.profile)
-        config = read(args.config)
-        added = add_principal(config, principal, in_context=in_context)
-        validate(config["context"][CONTEXT_KEY] if in_context else config, str(args.config))
+        if path.exists():
+            text = read_config_text(path)
+        else:
+            text = json.dumps({"principals": []}) + "\n" if not yaml_syntax else "principals: []\n"
+        added = add_principal(text, principal, ("context", CONTEXT_KEY) if in_context else ())
+        if added is None:
+            print(f"{principal} is already in {path}")
+            return 0
+        # What synthesis will read: the new text, through the app's own loader.
+        data = parse_text(added, str(path), yaml_syntax=yaml_syntax)
+        config = data
+        if in_context and isinstance(data, dict):
+            config = (data.get("context") or {}).get(CONTEXT_KEY)
+        entries = config.get("principals") if isinstance(config, dict) else None
+        if not isinstance(entries, list) or entries[-1:] != [principal]:
+            raise CallerError(f"could not add {principal} to the 'principals' list; add it by hand")
+        validate(config, str(path))
     except ConfigError as error:
         print(error.report("nothing was written"), file=sys.stderr)
         return 1
     except CallerError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {path}: {error}", file=sys.stderr)
         return 1
-    if not added:
-        print(f"{principal} is already in {args.config}")
-        return 0
-    write_atomically(args.config, config)
-    print(f"added {principal} to {args.config}; run `make synth` to see its role")
+    write_atomically(path, added)
+    print(f"added {principal} to {path}; run `make synth` to see its role")
     return 0
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, with the app's checks (size, UTF-8, no BOM) and its parse errors."""
+    read_config_file(path)  # raises ConfigError with the same one-line message as synthesis
+    return path.read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

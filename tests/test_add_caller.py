@@ -79,3 +79,98 @@ def test_invalid_result_is_not_written(tmp_path: Path, capsys: pytest.CaptureFix
     error = capsys.readouterr().err
     assert "1 problem; nothing was written" in error
     assert "defaults.maxSessionDuration: 72000 seconds is out of range" in error
+
+
+COMMENTED = """\
+# Developer roles of the platform team.
+account: "123456789012"   # sandbox
+defaults:
+  maxSessionDuration: 2h  # long builds
+principals:
+    # people
+    - arn:aws:iam::123456789012:user/bob      # bob
+    - arn: arn:aws:iam::123456789012:user/carol
+      extraManagedPolicies:
+        - {policy: ReadOnlyAccess, reason: "reads billing"}
+
+# teams come later
+groups: []
+"""
+
+
+def test_adding_to_a_commented_yaml_file_keeps_every_byte_and_adds_one_line(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "devs.yaml"
+    config.write_text(COMMENTED)
+    assert main(["--config", str(config)], who=lambda _profile: ALICE) == 0
+    expected = COMMENTED.replace(
+        '        - {policy: ReadOnlyAccess, reason: "reads billing"}\n',
+        f'        - {{policy: ReadOnlyAccess, reason: "reads billing"}}\n    - {ALICE}\n',
+    )
+    assert config.read_text() == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "principals: [arn:aws:iam::123456789012:user/bob]  # one\n",
+            f'principals: [arn:aws:iam::123456789012:user/bob, "{ALICE}"]  # one\n',
+            id="flow-list",
+        ),
+        pytest.param("principals: []\n", f'principals: ["{ALICE}"]\n', id="empty-flow-list"),
+        pytest.param(
+            "principals:\n- arn:aws:iam::123456789012:user/bob\n",
+            f"principals:\n- arn:aws:iam::123456789012:user/bob\n- {ALICE}\n",
+            id="unindented-block-list",
+        ),
+        pytest.param(
+            "groups: [{name: t, principals: ['arn:aws:iam::123456789012:user/bob']}]",
+            "groups: [{name: t, principals: ['arn:aws:iam::123456789012:user/bob']}]\n"
+            f'principals:\n  - "{ALICE}"\n',
+            id="no-principals-yet",
+        ),
+    ],
+)
+def test_yaml_layouts_are_kept(tmp_path: Path, before: str, after: str) -> None:
+    config = tmp_path / "devs.yaml"
+    config.write_text(before)
+    assert main(["--config", str(config)], who=lambda _profile: ALICE) == 0
+    assert config.read_text() == after
+
+
+def test_cdk_json_keeps_its_formatting(tmp_path: Path) -> None:
+    config = tmp_path / "cdk.json"
+    before = (
+        '{\n  "app": "python app.py",\n  "watch": {"include": ["app.py", "stacks/**"]},\n'
+        '  "context": {\n    "developerRoles": {\n      "principals": [\n'
+        '        "arn:aws:iam::123456789012:user/bob"\n      ]\n    },\n'
+        '    "@aws-cdk/core:target-partitions": ["aws", "aws-cn"]\n  }\n}\n'
+    )
+    config.write_text(before)
+    assert main(["--config", str(config)], who=lambda _profile: ALICE) == 0
+    assert config.read_text() == before.replace(
+        '"arn:aws:iam::123456789012:user/bob"\n',
+        f'"arn:aws:iam::123456789012:user/bob",\n        "{ALICE}"\n',
+    )
+
+
+def test_a_file_synthesis_could_not_read_is_not_touched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "devs.yaml"
+    config.write_bytes(b"\xef\xbb\xbfprincipals: []\n")
+    assert main(["--config", str(config)], who=lambda _profile: ALICE) == 1
+    assert config.read_bytes() == b"\xef\xbb\xbfprincipals: []\n"
+    assert "byte order mark" in capsys.readouterr().err
+
+
+def test_the_result_is_checked_as_synthesis_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "devs.yaml"
+    config.write_text("account: 123456789012\nprincipals: []\n")
+    assert main(["--config", str(config)], who=lambda _profile: ALICE) == 1
+    assert config.read_text() == "account: 123456789012\nprincipals: []\n"
+    assert "quote it: '123456789012'" in capsys.readouterr().err
