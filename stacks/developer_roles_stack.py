@@ -58,7 +58,7 @@ class DeveloperRolesStack(Stack):
             principals=spec.trust.principals,
             principal_arn_patterns=spec.trust.arn_patterns,
             principal_org_id=spec.trust.org_id,
-            max_session=_duration(spec.max_session_seconds),
+            max_session_duration=_duration(spec.max_session_seconds),
             max_mfa_age=_duration(spec.max_mfa_age_seconds),
             managed_policies=[self._managed_policy(ref) for ref in spec.managed_policies],
             permissions_boundary=(

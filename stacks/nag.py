@@ -1,4 +1,5 @@
-"""cdk-nag acknowledgments that are computed from the resource they cover.
+"""The app's checks (cdk-nag's AwsSolutions and the library's MFA trust rule), and cdk-nag
+acknowledgments that are computed from the resource they cover.
 
 CDK Pipelines writes the IAM policies of its own roles (artifact bucket and key access, role
 assumption into the deployment accounts). AwsSolutions-IAM5 flags every wildcard in them, one
@@ -14,7 +15,15 @@ from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
+from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
+
+from developer_role.mfa_checks import MfaTrustChecks
+
+
+def add_checks(scope: IConstruct) -> None:
+    """Check every stack of ``scope`` (an app or a stage) with AwsSolutions and the MFA rule."""
+    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope), MfaTrustChecks())
 
 
 def render(value: Any) -> str:

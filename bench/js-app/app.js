@@ -4,7 +4,8 @@
 // Same configuration file (-c developerRolesFile=FILE.json), same construct tree, so the same
 // logical IDs and templates as the Python app for plain per-principal configurations: one
 // AWS::IAM::Role per principal (MFA trust policy as plain data, PowerUserAccess, tag), one
-// output per role, cdk-nag AwsSolutionsChecks with the IAM4 acknowledgment per stack, and the
+// output per role, cdk-nag AwsSolutionsChecks with the IAM4 acknowledgment per stack, the
+// library's MFA trust rule (mfa-trust.js, the same checks as developer_role.mfa_checks), and the
 // same spreading rule as stacks/layout.py (one stack up to ROLES_PER_STACK roles, otherwise
 // ceil(maxRolesPerAccount / ROLES_PER_SHARD_TARGET) stacks picked by a SHA-256 of the key).
 // Only the subset of the configuration the benchmark uses is supported: account, region,
@@ -24,6 +25,7 @@ const { Construct } = require('constructs');
 const cdk = require('aws-cdk-lib');
 const iam = require('aws-cdk-lib/aws-iam');
 const { AwsSolutionsChecks } = require('cdk-nag');
+const { MfaTrustChecks } = require('./mfa-trust');
 mark('imported');
 
 // Keep in step with stacks/layout.py (scripts/bench_synth.py reads them from there and passes
@@ -224,7 +226,17 @@ function main() {
   }
   // BENCH_NO_NAG=1 leaves cdk-nag out, so that the benchmark can tell its cost.
   if (process.env.BENCH_NO_NAG !== '1') {
-    cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const mfaTrust = new MfaTrustChecks();
+    const validate = mfaTrust.validate.bind(mfaTrust);
+    mfaTrust.validate = (context) => {
+      const started = performance.now();
+      try {
+        return validate(context);
+      } finally {
+        MARKS.mfaSeconds = (MARKS.mfaSeconds ?? 0) + (performance.now() - started) / 1000;
+      }
+    };
+    cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app), mfaTrust);
   }
   mark('built');
   let assembly;

@@ -131,7 +131,7 @@ def test_props_reach_the_role(make_role: MakeRole) -> None:
         role_name="PowerUser-alice",
         path="/developers/",
         description="Alice's developer role",
-        max_session=Duration.hours(4),
+        max_session_duration=Duration.hours(4),
         max_mfa_age=Duration.minutes(30),
         tags={"team": "payments"},
     )
@@ -171,14 +171,14 @@ def test_principals_matched_by_pattern_and_organisation(make_role: MakeRole) -> 
     }
 
 
-def test_role_and_its_arn_are_public_attributes() -> None:
+def test_role_resource_and_arn_are_public_attributes() -> None:
     stack = Stack(App(), "Test")
     developer = DeveloperRole(stack, "Dev", principals=[ALICE])
     CfnOutput(stack, "Arn", value=developer.role_arn)
     outputs = Template.from_stack(stack).to_json()["Outputs"]
-    assert isinstance(developer.role, iam.CfnRole)
+    assert isinstance(developer.cfn_role, iam.CfnRole)
     assert outputs["Arn"]["Value"] == {
-        "Fn::GetAtt": [stack.resolve(developer.role.logical_id), "Arn"]
+        "Fn::GetAtt": [stack.resolve(developer.cfn_role.logical_id), "Arn"]
     }
 
 
@@ -198,14 +198,14 @@ def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
     ("props", "message"),
     [
         pytest.param(
-            {"max_session": Duration.minutes(30)},
-            "max_session: 1800 seconds is out of range; IAM allows a maximum session duration "
-            "from 3600 (1 hour) to 43200 (12 hours) seconds",
+            {"max_session_duration": Duration.minutes(30)},
+            "max_session_duration: 1800 seconds is out of range; IAM allows a maximum session "
+            "duration from 3600 (1 hour) to 43200 (12 hours) seconds",
             id="session-too-short",
         ),
         pytest.param(
-            {"max_session": Duration.hours(13)},
-            "max_session: 46800 seconds is out of range",
+            {"max_session_duration": Duration.hours(13)},
+            "max_session_duration: 46800 seconds is out of range",
             id="session-too-long",
         ),
         pytest.param(
@@ -269,9 +269,9 @@ def test_out_of_range_prop_is_refused_with_its_name_value_and_range(
 
 def test_every_bad_prop_is_reported_together(make_role: MakeRole) -> None:
     with pytest.raises(DeveloperRoleError) as raised:
-        make_role(max_session=Duration.hours(20), role_name="a b", path="x")
+        make_role(max_session_duration=Duration.hours(20), role_name="a b", path="x")
     text = str(raised.value)
-    assert "max_session" in text
+    assert "max_session_duration" in text
     assert "role_name" in text
     assert "path" in text
 

@@ -1,13 +1,16 @@
 """One rule for IAM role paths and names: what the configuration accepts, the helper accepts.
 
-The rule lives in ``mfa_assume.checks`` (the helper is installed alone, with boto3 only);
-the construct library's validation and the configuration loader call it.
+The helper (``mfa_assume.checks``, installed alone with boto3) and the construct library
+(``developer_role.validation``, installed alone with the CDK) each state IAM's rule, so that
+neither depends on the other; the configuration loader uses the library's. This table holds
+the three to one answer and one message.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from developer_role import validation
 from developer_role.validation import path_error, role_name_error
 from mfa_assume import checks
 from mfa_assume.errors import InputError
@@ -68,3 +71,9 @@ def test_every_role_the_configuration_accepts_is_a_role_arn_the_helper_accepts(p
 )
 def test_construct_and_helper_agree_on_the_role_name(name: str) -> None:
     assert (role_name_error("role_name", name) is None) is (checks.role_name_problem(name) is None)
+    assert validation.role_name_problem(name) == checks.role_name_problem(name)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=repr)
+def test_construct_and_helper_give_the_same_message_for_a_path(path: str) -> None:
+    assert validation.role_path_problem(path) == checks.role_path_problem(path)

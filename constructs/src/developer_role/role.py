@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnTag, Duration
+from aws_cdk import CfnTag, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -33,10 +33,42 @@ class DeveloperRole(Construct):
     ``aws:MultiFactorAuthPresent`` is true and ``aws:MultiFactorAuthAge`` is below
     ``max_mfa_age``. Principals are trusted by ARN (``principals``), by ARN pattern
     (``principal_arn_patterns``, matched with ``ArnLike`` on ``aws:PrincipalArn``) or by
-    organisation (``principal_org_id``). The role itself is :attr:`role`, an L1
-    :class:`~aws_cdk.aws_iam.CfnRole`, and :attr:`role_arn` its ARN; its trust policy document
-    is :attr:`trust_policy`. ``tags`` are set on the role itself; a ``Tags.of(scope).add`` from
-    an enclosing scope with the same key takes precedence, as usual in the CDK.
+    organisation (``principal_org_id``); at least one of the three is needed.
+
+    Attributes: :attr:`role` is the role as an :class:`~aws_cdk.aws_iam.IRole` for grants and
+    for every CDK API that takes a role; :attr:`cfn_role` the L1
+    :class:`~aws_cdk.aws_iam.CfnRole` resource; :attr:`role_arn` its ARN; :attr:`trust_policy`
+    the trust policy document as plain data.
+
+    :param scope: the parent construct.
+    :param id_: the construct ID; the role's logical ID derives from the path
+        ``<id_>/Role/Resource``, as an ``iam.Role`` named ``Role`` under it would have.
+    :param principals: IAM user or role ARNs trusted in one statement. Default: none.
+    :param principal_arn_patterns: ARN patterns (``arn:aws:iam::111111111111:user/team-*``)
+        matched with ``ArnLike`` on ``aws:PrincipalArn``; each must name its partition and
+        account literally, and that account's root is the statement's principal. Default: none.
+    :param principal_org_id: an AWS Organizations ID (``o-...``); trusts every principal of
+        the organisation (principal ``*`` with ``aws:PrincipalOrgID``). Default: none.
+    :param max_session_duration: the role's maximum session duration, from 1 hour to 12 hours (whole
+        seconds). Default: 1 hour.
+    :param max_mfa_age: the longest time since the MFA sign-in that still lets a caller assume
+        the role (``aws:MultiFactorAuthAge``), from 1 second to 12 hours. Default: 1 hour.
+    :param managed_policies: managed policies to attach. Default: ``[PowerUserAccess]``; an
+        empty list attaches none. Attach more later with grants on :attr:`role`.
+    :param permissions_boundary: a managed policy set as the permissions boundary.
+        Default: none.
+    :param require_source_identity: also require the caller to set a source identity
+        (``Null`` ``sts:SourceIdentity`` ``false``). Default: ``False``.
+    :param role_name: the role's name, 1 to 64 characters of ``A-Za-z0-9_+=,.@-``.
+        Default: a name CloudFormation generates.
+    :param path: the role's IAM path, ``/`` or ``/`` + printable ASCII + ``/``, at most 512
+        characters. Default: ``/``.
+    :param description: the role's description, at most 1,000 characters. Default: none.
+    :param tags: tags set on the role itself (keys up to 128, values up to 256 characters);
+        a ``Tags.of(scope).add`` from an enclosing scope with the same key takes precedence,
+        as usual in the CDK. Default: none.
+    :raises DeveloperRoleError: a prop IAM would refuse, naming the prop, the value and the
+        allowed range (all problems at once).
     """
 
     def __init__(
@@ -47,7 +79,7 @@ class DeveloperRole(Construct):
         principals: Sequence[str] = (),
         principal_arn_patterns: Sequence[str] = (),
         principal_org_id: str | None = None,
-        max_session: Duration | None = None,
+        max_session_duration: Duration | None = None,
         max_mfa_age: Duration | None = None,
         managed_policies: Sequence[iam.IManagedPolicy] | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
@@ -58,7 +90,7 @@ class DeveloperRole(Construct):
         tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        session_seconds = _seconds(max_session) if max_session else 3600
+        session_seconds = _seconds(max_session_duration) if max_session_duration else 3600
         mfa_age_seconds = _seconds(max_mfa_age) if max_mfa_age else 3600
         _check_props(
             principals=principals,
@@ -83,9 +115,10 @@ class DeveloperRole(Construct):
         # where the L2 Role took seven, which matters when an app declares thousands of roles.
         # The plain "Role" holder keeps the path .../Role/Resource, so the logical ID is the
         # one an L2 Role here would have had (and that roles deployed earlier have).
-        holder = Construct(self, "Role")
-        self.role = iam.CfnRole(
-            holder,
+        self._holder = Construct(self, "Role")
+        self._path = path
+        self.cfn_role = iam.CfnRole(
+            self._holder,
             "Resource",
             assume_role_policy_document=self.trust_policy,
             role_name=role_name,
@@ -102,8 +135,31 @@ class DeveloperRole(Construct):
     @functools.cached_property
     def role_arn(self) -> str:
         """The role's ARN (``Fn::GetAtt``); referenced from another stack it becomes an export."""
-        arn: str = self.role.attr_arn
+        arn: str = self.cfn_role.attr_arn
         return arn
+
+    @functools.cached_property
+    def role(self) -> iam.IRole:
+        """The role as an :class:`~aws_cdk.aws_iam.IRole`: for grants
+        (``bucket.grant_read(developer.role)``), ``add_to_principal_policy``,
+        ``grant_assume_role`` and any CDK API that takes a role.
+
+        Statements granted to it land in an ``AWS::IAM::Policy`` attached to this role (its
+        ``Ref``), under ``<id>/Role/Imported``. Created on first use, so a role that is never
+        granted anything costs no more than the L1 resource. Managed policies are props:
+        ``add_managed_policy`` on this object does nothing, as on any role the CDK has not
+        created itself.
+        """
+        if _is_token(self._path):
+            raise DeveloperRoleError(
+                "role: a path given as a token cannot be used for grants; give the path literally"
+            )
+        stack = Stack.of(self)
+        # A literal ARN with the path spelled out: the CDK takes the role's name from the part
+        # after the last "/", which here is the role's Ref (a Policy attached to it then
+        # depends on the role). From the Fn::GetAtt ARN it would take the path's first part.
+        arn = f"arn:{stack.partition}:iam::{stack.account}:role{self._path}{self.cfn_role.ref}"
+        return iam.Role.from_role_arn(self._holder, "Imported", arn, mutable=True)
 
 
 # Each call into the CDK's runtime costs a round trip to Node.js (about 0.2 ms), which adds up
@@ -165,7 +221,7 @@ def _check_props(
         problems.append(f"principal_arn_patterns: {error}")
     if principal_org_id is not None and not principal_org_id.startswith("o-"):
         problems.append(f"principal_org_id: {principal_org_id!r} is not an organisation ID (o-...)")
-    problems.append(session_duration_error("max_session", session_seconds))
+    problems.append(session_duration_error("max_session_duration", session_seconds))
     problems.append(mfa_age_error("max_mfa_age", mfa_age_seconds))
     if role_name is not None and not _is_token(role_name):
         problems.append(role_name_error("role_name", role_name))

@@ -1,0 +1,260 @@
+"""The MFA trust rule as a CDK validation plugin, on roles made the ways CDK apps make them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from developer_role import DeveloperRole, MfaTrustChecks
+from developer_role.mfa_checks import acknowledgment_id
+
+ALICE = "arn:aws:iam::123456789012:user/alice"
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+AGE = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+SAML = "arn:aws:iam::123456789012:saml-provider/company"
+
+
+def with_statement(stack: Stack, id_: str) -> None:
+    role = iam.Role(stack, id_, assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    assert role.assume_role_policy is not None
+    role.assume_role_policy.add_statements(
+        iam.PolicyStatement(
+            sid="Humans", actions=["sts:AssumeRole"], principals=[iam.ArnPrincipal(ALICE)]
+        )
+    )
+
+
+def saml(stack: Stack, id_: str) -> None:
+    provider = iam.SamlProvider.from_saml_provider_arn(stack, "Idp", SAML)
+    iam.Role(stack, id_, assumed_by=iam.SamlConsolePrincipal(provider))
+
+
+def role(principal: Callable[[], iam.IPrincipal]) -> Callable[[Stack, str], None]:
+    def make(stack: Stack, id_: str) -> None:
+        iam.Role(stack, id_, assumed_by=principal())
+
+    return make
+
+
+def raw(document: dict[str, Any]) -> Callable[[Stack, str], None]:
+    def make(stack: Stack, id_: str) -> None:
+        iam.CfnRole(stack, id_, assume_role_policy_document=document)
+
+    return make
+
+
+def developer(**props: Any) -> Callable[[Stack, str], None]:
+    def make(stack: Stack, id_: str) -> None:
+        DeveloperRole(stack, id_, **props)
+
+    return make
+
+
+CASES: dict[str, tuple[Callable[[Stack, str], None], list[str]]] = {
+    "account-root": (role(iam.AccountRootPrincipal), ["MFA1[Statement::0]"]),
+    "arn": (role(lambda: iam.ArnPrincipal(ALICE)), ["MFA1[Statement::0]"]),
+    "account": (role(lambda: iam.AccountPrincipal("210987654321")), ["MFA1[Statement::0]"]),
+    "any": (role(iam.AnyPrincipal), ["MFA1[Statement::0]"]),
+    "conditions-mfa-and-age": (
+        role(lambda: iam.PrincipalWithConditions(iam.ArnPrincipal(ALICE), {**MFA, **AGE})),
+        [],
+    ),
+    "conditions-mfa-only": (
+        role(lambda: iam.PrincipalWithConditions(iam.AccountRootPrincipal(), MFA)),
+        ["MFA3[Statement::0]"],
+    ),
+    "conditions-bool-if-exists": (
+        role(
+            lambda: iam.PrincipalWithConditions(
+                iam.AccountRootPrincipal(),
+                {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}, **AGE},
+            )
+        ),
+        ["MFA2[Statement::0]"],
+    ),
+    "composite-service-and-user": (
+        role(
+            lambda: iam.CompositePrincipal(
+                iam.ServicePrincipal("lambda.amazonaws.com"), iam.ArnPrincipal(ALICE)
+            )
+        ),
+        ["MFA1[Statement::1]"],  # one statement per kind of principal
+    ),
+    "composite-services": (
+        role(
+            lambda: iam.CompositePrincipal(
+                iam.ServicePrincipal("lambda.amazonaws.com"),
+                iam.ServicePrincipal("ec2.amazonaws.com"),
+            )
+        ),
+        [],
+    ),
+    "service": (role(lambda: iam.ServicePrincipal("lambda.amazonaws.com")), []),
+    "web-identity": (role(lambda: iam.WebIdentityPrincipal("accounts.google.com")), []),
+    "saml": (saml, []),
+    "raw-json-without-mfa": (
+        raw(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:*"}],
+            }
+        ),
+        ["MFA1[Statement::0]"],
+    ),
+    "raw-json-with-mfa": (
+        raw(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "People",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ALICE},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {**MFA, **AGE},
+                    }
+                ],
+            }
+        ),
+        [],
+    ),
+    "added-statement-by-sid": (with_statement, ["MFA1[Statement::Humans]"]),
+    "developer-role": (developer(principals=[ALICE]), []),
+    "developer-team-role": (
+        developer(
+            principal_arn_patterns=["arn:aws:iam::123456789012:user/team-*"],
+            require_source_identity=True,
+        ),
+        [],
+    ),
+    "developer-org-role": (developer(principal_org_id="o-a1b2c3d4e5"), []),
+}
+
+
+def report(outdir: Path) -> dict[str, Any]:
+    data = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    (plugin,) = [p for p in data["pluginReports"] if p["pluginName"] == "MfaTrust"]
+    return dict(plugin)
+
+
+def by_construct(violations: list[dict[str, Any]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for violation in violations:
+        for construct in violation["violatingConstructs"]:
+            found.setdefault(construct["constructPath"], []).append(violation["ruleName"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def table_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every case as one stack of one app, synthesized once."""
+    outdir = tmp_path_factory.mktemp("mfa-checks")
+    app = App(outdir=str(outdir))
+    for name, (make, _) in CASES.items():
+        make(Stack(app, name), "Role")
+    Validations.of(app).add_plugins(MfaTrustChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    return report(outdir)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_rule_table(table_report: dict[str, Any], case: str) -> None:
+    found = by_construct(table_report["violations"])
+    paths = [path for path in found if path.split("/")[0] == case]
+    assert [rule for path in paths for rule in found[path]] == CASES[case][1]
+
+
+def test_findings_name_the_role_the_statement_and_the_fix(table_report: dict[str, Any]) -> None:
+    (violation,) = [
+        v
+        for v in table_report["violations"]
+        if v["violatingConstructs"][0]["constructPath"].startswith("arn/")
+    ]
+    assert violation["severity"] == "error"
+    assert violation["description"].startswith("role Role")
+    assert f"statement 0 lets {ALICE} assume the role without MFA" in violation["description"]
+    assert '"Bool": {"aws:MultiFactorAuthPresent": "true"}' in violation["suggestedFix"]
+    (construct,) = violation["violatingConstructs"]
+    assert construct["cloudFormationResource"]["propertyPaths"] == [
+        "Properties/AssumeRolePolicyDocument/Statement/0"
+    ]
+
+
+def synth_one(
+    tmp_path: Path, build: Callable[[Construct], object]
+) -> tuple[BaseException | None, dict[str, Any]]:
+    app = App(outdir=str(tmp_path))
+    build(Stack(app, "Test"))
+    Validations.of(app).add_plugins(MfaTrustChecks())
+    try:
+        app.synth()
+    except RuntimeError as error:
+        return error, report(tmp_path)
+    return None, report(tmp_path) if (tmp_path / "validation-report.json").exists() else {}
+
+
+def test_an_unacknowledged_error_fails_synthesis(tmp_path: Path) -> None:
+    error, plugin = synth_one(
+        tmp_path, lambda stack: iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+    )
+    assert error is not None
+    assert "ValidationFailed" in str(error)
+    assert plugin["conclusion"] == "failure"
+
+
+def test_an_acknowledged_error_passes_with_its_reason_in_the_report(tmp_path: Path) -> None:
+    reason = "The CI user signs with an access key; it has no MFA device."
+
+    def build(stack: Construct) -> None:
+        ci = iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+        Validations.of(ci).acknowledge(
+            Acknowledgment(id=acknowledgment_id("MFA1", 0), reason=reason)
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is None
+    assert plugin["violations"] == []
+    (suppressed,) = plugin["suppressedViolations"]
+    assert suppressed["ruleName"] == "MFA1[Statement::0]"
+    assert suppressed["reason"] == reason
+    assert suppressed["acknowledgedId"] == "MfaTrust::MFA1[Statement::0]"
+
+
+def test_an_acknowledgment_covers_only_its_finding_and_scope(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        covered = iam.Role(stack, "Covered", assumed_by=iam.ArnPrincipal(ALICE))
+        iam.Role(stack, "Other", assumed_by=iam.ArnPrincipal(ALICE))
+        Validations.of(covered).acknowledge(
+            Acknowledgment(id=acknowledgment_id("MFA2", 0), reason="not this finding"),
+            Acknowledgment(id=acknowledgment_id("MFA1", 0), reason="this role only"),
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is not None
+    assert list(by_construct(plugin["violations"])) == ["Test/Other/Resource"]
+
+
+def test_a_warning_alone_does_not_fail_synthesis(tmp_path: Path) -> None:
+    error, plugin = synth_one(
+        tmp_path,
+        lambda stack: iam.Role(
+            stack,
+            "NoAge",
+            assumed_by=iam.PrincipalWithConditions(iam.ArnPrincipal(ALICE), MFA),
+        ),
+    )
+    assert error is None
+    assert [v["severity"] for v in plugin["violations"]] == ["warning"]
+
+
+def test_plugin_identifies_itself() -> None:
+    plugin = MfaTrustChecks()
+    assert (plugin.name, plugin.rule_ids) == ("MfaTrust", ["MFA1", "MFA2", "MFA3"])

@@ -1,0 +1,193 @@
+"""The MFA trust rule's pure logic: which trust policy statements let people in without MFA."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from developer_role.mfa_rule import TrustFinding, trust_findings
+from developer_role.trust import trust_policy
+
+ALICE = "arn:aws:iam::123456789012:user/alice"
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+AGE = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+ROOT_TOKEN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::1:root"]]}
+
+
+def statement(principal: Any = None, action: Any = "sts:AssumeRole", **extra: Any) -> Any:
+    body: dict[str, Any] = {"Effect": "Allow", "Action": action, **extra}
+    body["Principal"] = {"AWS": ALICE} if principal is None else principal
+    return body
+
+
+def rules(*statements: Any) -> list[tuple[str, str | int]]:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    return [(f.rule, f.statement) for f in trust_findings(document)]
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        pytest.param([statement()], [("MFA1", 0)], id="user-without-mfa"),
+        pytest.param([statement({"AWS": ROOT_TOKEN})], [("MFA1", 0)], id="account-as-token"),
+        pytest.param([statement({"AWS": "123456789012"})], [("MFA1", 0)], id="account-id"),
+        pytest.param([statement("*")], [("MFA1", 0)], id="everyone"),
+        pytest.param([statement({"AWS": [ALICE, "*"]})], [("MFA1", 0)], id="aws-star"),
+        pytest.param([statement(action="sts:*")], [("MFA1", 0)], id="sts-star"),
+        pytest.param([statement(action="*")], [("MFA1", 0)], id="star"),
+        pytest.param([statement(action="STS:Assume*")], [("MFA1", 0)], id="case-and-wildcard"),
+        pytest.param([statement(action=["s3:GetObject"])], [], id="other-action"),
+        pytest.param(
+            [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "NotAction": "s3:*"}],
+            [("MFA1", 0)],
+            id="not-action",
+        ),
+        pytest.param(
+            [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "NotAction": "sts:*"}],
+            [],
+            id="not-action-excluding-sts",
+        ),
+        pytest.param([statement(Condition={**MFA, **AGE})], [], id="mfa-and-age"),
+        pytest.param([statement(Condition=MFA)], [("MFA3", 0)], id="mfa-without-age"),
+        pytest.param(
+            [statement(Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}, **AGE})],
+            [("MFA2", 0)],
+            id="bool-if-exists",
+        ),
+        pytest.param(
+            [
+                statement(
+                    Condition={
+                        **MFA,
+                        **AGE,
+                        "BoolIfExists": {"aws:MultiFactorAuthPresent": "true"},
+                    }
+                )
+            ],
+            [("MFA2", 0)],
+            id="bool-if-exists-beside-bool",
+        ),
+        pytest.param(
+            [statement(Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})],
+            [("MFA1", 0)],
+            id="mfa-false",
+        ),
+        pytest.param(
+            [statement(Condition={"Bool": {"aws:MultiFactorAuthPresent": ["true", "false"]}})],
+            [("MFA1", 0)],
+            id="mfa-true-or-false",
+        ),
+        pytest.param(
+            [statement(Condition={"bool": {"AWS:MultiFactorAuthPresent": True}, **AGE})],
+            [],
+            id="keys-ignore-case",
+        ),
+        pytest.param(
+            [statement(Condition={**MFA, "NumericLessThanEquals": {"aws:MultiFactorAuthAge": 60}})],
+            [],
+            id="age-less-than-equals",
+        ),
+        pytest.param([statement({"Service": "lambda.amazonaws.com"})], [], id="service"),
+        pytest.param(
+            [statement({"Federated": "cognito-identity.amazonaws.com"}, "sts:*")],
+            [],
+            id="federated-web-identity",
+        ),
+        pytest.param(
+            [
+                statement(
+                    {"Federated": "arn:aws:iam::1:saml-provider/idp"}, "sts:AssumeRoleWithSAML"
+                )
+            ],
+            [],
+            id="federated-saml",
+        ),
+        pytest.param(
+            [statement({"Service": "ec2.amazonaws.com", "AWS": ALICE})],
+            [("MFA1", 0)],
+            id="service-and-user",
+        ),
+        pytest.param([{**statement(), "Effect": "Deny"}], [], id="deny"),
+        pytest.param(
+            [{"Effect": "Allow", "NotPrincipal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}],
+            [("MFA1", 0)],
+            id="not-principal",
+        ),
+        pytest.param([{"Fn::If": ["C", statement(), {}]}], [("MFA1", 0)], id="cfn-function"),
+        pytest.param(
+            [statement({"Service": "ec2.amazonaws.com"}), {**statement(), "Sid": "Humans"}],
+            [("MFA1", "Humans")],
+            id="named-by-sid",
+        ),
+    ],
+)
+def test_findings(statements: list[Any], expected: list[tuple[str, str | int]]) -> None:
+    assert rules(*statements) == expected
+
+
+def test_the_developer_role_trust_policy_has_no_findings() -> None:
+    policy = trust_policy(
+        principals=[ALICE],
+        principal_arn_patterns=["arn:aws:iam::123456789012:user/team-*"],
+        require_source_identity=True,
+    )
+    assert trust_findings(policy) == []
+    assert trust_findings(trust_policy(principal_org_id="o-a1b2c3d4e5")) == []
+
+
+def test_a_single_statement_object_is_checked() -> None:
+    (finding,) = trust_findings({"Statement": statement()})
+    assert finding.index == 0
+
+
+def test_finding_names_the_statement_whom_it_lets_in_and_the_fix() -> None:
+    document = {"Statement": [statement(), {**statement(), "Sid": "Ci"}]}
+    first, second = trust_findings(document)
+    assert first == TrustFinding(
+        rule="MFA1",
+        level="error",
+        statement=0,
+        message=(
+            f'statement 0 lets {ALICE} assume the role without MFA; add "Condition": '
+            '{"Bool": {"aws:MultiFactorAuthPresent": "true"}, "NumericLessThan": '
+            '{"aws:MultiFactorAuthAge": "3600"}} to the statement '
+            "(iam.PrincipalWithConditions, or the DeveloperRole construct)"
+        ),
+        index=0,
+    )
+    assert second.statement == "Ci"
+    assert second.index == 1
+    assert second.message.startswith("statement 'Ci' lets")
+    assert second.finding_id == "Statement::Ci"
+
+
+@pytest.mark.parametrize(
+    ("condition", "level", "words"),
+    [
+        pytest.param(
+            {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+            "error",
+            'use "Bool": {"aws:MultiFactorAuthPresent": "true"} instead',
+            id="bool-if-exists",
+        ),
+        pytest.param(MFA, "warning", '"NumericLessThan": {"aws:MultiFactorAuthAge"', id="age"),
+    ],
+)
+def test_levels_and_fixes(condition: dict[str, Any], level: str, words: str) -> None:
+    (finding,) = trust_findings({"Statement": [statement(Condition=condition)]})
+    assert finding.level == level
+    assert words in finding.message
+
+
+def test_the_rule_module_loads_without_the_cdk() -> None:
+    probe = (
+        "import sys, developer_role.mfa_rule, developer_role.trust, developer_role.validation; "
+        "print(sorted(m for m in ('aws_cdk', 'jsii', 'constructs') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
