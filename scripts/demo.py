@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from botocore.exceptions import ClientError
 
 from localaws import recipe
-from localaws.server import LocalAws
+from localaws.server import LocalAws, LocalAwsError
 from localaws.testing import LocalAwsEnv
 
 EXIT_ROLE_REQUIRES_MFA = 5
@@ -45,6 +45,17 @@ def expect(condition: bool, what: str) -> None:
     if not condition:
         raise StepFailed(what)
     say(f"    ok: {what}")
+
+
+def expect_run(result: recipe.Run, what: str, started: float) -> None:
+    """A command step: on failure, its whole output is shown before the step fails."""
+    took = f"{time.monotonic() - started:.0f} s"
+    if result.returncode != 0:
+        say(f"    {what} failed (exit {result.returncode}, {took}); its output:")
+        for line in result.output.rstrip().splitlines() or ["(no output)"]:
+            say(f"      | {line}")
+        raise StepFailed(f"{what} failed with exit code {result.returncode} (output above)")
+    say(f"    ok: {what} succeeded ({took})")
 
 
 def step(number: int, title: str) -> None:
@@ -75,15 +86,9 @@ def run_recipe(aws: LocalAwsEnv, work: Path) -> None:
         say(f"      {line}")
     out_dir = work / "cdk.out"
     started = time.monotonic()
-    boot = recipe.bootstrap(aws, out_dir)
-    expect(boot.returncode == 0, f"cdk bootstrap succeeded ({time.monotonic() - started:.0f} s)")
-    if boot.returncode:
-        say(boot.output)
+    expect_run(recipe.bootstrap(aws, out_dir), "cdk bootstrap", started)
     started = time.monotonic()
-    deployed = recipe.deploy(aws, config, out_dir)
-    if deployed.returncode:
-        say(deployed.output)
-    expect(deployed.returncode == 0, f"cdk deploy succeeded ({time.monotonic() - started:.0f} s)")
+    expect_run(recipe.deploy(aws, config, out_dir), "cdk deploy", started)
     role_arn = recipe.role_arn_for(dev, aws.account_id)
     stack = aws.client("cloudformation").describe_stacks(StackName=recipe.STACK_NAME)["Stacks"][0]
     outputs = [o["OutputValue"] for o in stack.get("Outputs", [])]
@@ -121,10 +126,9 @@ def run_recipe(aws: LocalAwsEnv, work: Path) -> None:
     step(6, "Assume the role with a valid MFA code")
     code = aws.fresh_totp(dev)
     show("code sent", f"{code} (TOTP from the device seed)")
+    started = time.monotonic()
     ok = assume(code)
-    if ok.returncode:
-        say(ok.output)
-    expect(ok.returncode == 0, "the helper returned credentials")
+    expect_run(ok, "the helper (assume with a valid code)", started)
     creds = recipe.credentials_from_helper(ok)
     identity = aws.client("sts", creds).get_caller_identity()
     show("new identity", identity["Arn"])
@@ -151,10 +155,7 @@ def run_recipe(aws: LocalAwsEnv, work: Path) -> None:
     expect(too_long.returncode != 0, "a 2-hour session is refused while the maximum is 1h")
     recipe.write_roles_config(config, aws.account_id, [dev.arn], max_session_duration="2h")
     started = time.monotonic()
-    redeployed = recipe.deploy(aws, config, out_dir)
-    if redeployed.returncode:
-        say(redeployed.output)
-    expect(redeployed.returncode == 0, f"cdk deploy succeeded ({time.monotonic() - started:.0f} s)")
+    expect_run(recipe.deploy(aws, config, out_dir), "cdk deploy (redeploy)", started)
     after = iam.get_role(RoleName=role_name)["Role"]
     status = aws.client("cloudformation").describe_stacks(StackName=recipe.STACK_NAME)
     show("stack status", status["Stacks"][0]["StackStatus"])
@@ -171,7 +172,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mfa-demo-") as tmp:
         work = Path(tmp)
         step(1, "Start the local AWS")
-        server = LocalAws.start(work / "localaws")
+        try:
+            server = LocalAws.start(work / "localaws")
+        except LocalAwsError as error:
+            say(f"\nFAILED: the local AWS did not start: {error}")
+            return 1
         show("endpoint", server.endpoint_url)
         show("process", server.pid)
         try:

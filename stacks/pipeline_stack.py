@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Acknowledgment, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
@@ -18,6 +19,14 @@ from stacks.layout import StackPlan
 from stacks.nag import acknowledge_wildcards
 
 SYNTH_COMMANDS = ["make synth"]
+# The preflight (scripts/account_checks) reads each account through the CDK bootstrap's lookup
+# role, which has ReadOnlyAccess and trusts the pipeline account (cdk bootstrap --trust).
+LOOKUP_ROLE = "cdk-hnb659fds-lookup-role-{account}-{region}"
+PREFLIGHT_REASON = (
+    "The preflight assumes the CDK lookup role (ReadOnlyAccess) of each target account; the "
+    "role name ends with the region, so one statement per account names cdk-hnb659fds-lookup-"
+    "role-<account>-*, nothing else."
+)
 PIPELINE_GRANTS_REASON = (
     "Written by CDK Pipelines for its own roles: object-level access to the pipeline's own "
     "artifact bucket and key (s3:GetObject*, kms:GenerateDataKey* on <bucket>/*), and "
@@ -77,6 +86,8 @@ class DeveloperRolesPipelineStack(Stack):
             synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
         )
         self.stages: list[DeveloperRolesStage] = []
+        self.preflight = _preflight_step(source, config, spec)
+        pre: list[pipelines.Step] = [self.preflight]  # before the first stage, so before all
         if config.identity_account:
             identity = DeveloperRolesStage(
                 self,
@@ -84,7 +95,8 @@ class DeveloperRolesPipelineStack(Stack):
                 identity_config=config,
                 env=Environment(account=config.identity_account, region=spec.region),
             )
-            self.pipeline.add_stage(identity)
+            self.pipeline.add_stage(identity, pre=pre)
+            pre = []
             self.stages.append(identity)
         for target in config.targets:
             stage = DeveloperRolesStage(
@@ -93,10 +105,42 @@ class DeveloperRolesPipelineStack(Stack):
                 plans=[plan for plan in plans if plan.target == target],
                 env=Environment(account=target.account, region=target.region),
             )
-            self.pipeline.add_stage(stage)
+            self.pipeline.add_stage(stage, pre=pre)
+            pre = []
             self.stages.append(stage)
         self.pipeline.build_pipeline()
+        acknowledge_wildcards(self.preflight.project, PREFLIGHT_REASON)
         acknowledge_wildcards(self, PIPELINE_GRANTS_REASON)
+
+
+def _preflight_step(
+    source: pipelines.IFileSetProducer, config: RolesConfig, spec: PipelineSpec
+) -> pipelines.CodeBuildStep:
+    """``make preflight`` against every account of the configuration, before any deploy."""
+    accounts = [t.account for t in config.targets if t.account]
+    if config.identity_account:
+        accounts.append(config.identity_account)
+    partition = config.roles[0].partition if config.roles else "aws"
+    role = LOOKUP_ROLE.format(account="{account}", region="{region}")
+    template = f"arn:{partition}:iam::{{account}}:role/{role}"
+    return pipelines.CodeBuildStep(
+        "Preflight",
+        input=source,
+        commands=[
+            f'make preflight ACCOUNT_CHECKS_ARGS="--region {spec.region} '
+            f"--assume-role '{template}'\""
+        ],
+        role_policy_statements=[
+            iam.PolicyStatement(
+                actions=["sts:AssumeRole"],
+                resources=[
+                    f"arn:{partition}:iam::{account}:role/"
+                    + LOOKUP_ROLE.format(account=account, region="*")
+                    for account in dict.fromkeys(accounts)
+                ],
+            )
+        ],
+    )
 
 
 def _artifact_bucket(scope: Construct) -> s3.Bucket:

@@ -1,7 +1,12 @@
 """Command line of the local AWS: ``start`` (in the background), ``stop``, ``status``, ``serve``.
 
 The state directory (default ``.localaws/`` in the current directory) holds ``state.json``
-(process id, endpoint, admin credentials; mode 0600) and ``server.log``.
+(process id, instance token, endpoint, admin credentials; mode 0600), ``server.log`` and
+``lock`` (held by the running server: one server per state directory).
+
+Exit codes: 0 done (``status``: running); 1 refused or failed (``start``: a server already runs
+from that folder; ``stop``: the state file's process did not prove to be the server, so it was
+not signalled; ``status``: not running).
 """
 
 from __future__ import annotations
@@ -9,7 +14,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from localaws.server import DEFAULT_ACCOUNT, DEFAULT_REGION, LocalAws, LocalAwsError, serve
+from localaws.server import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    LocalAws,
+    LocalAwsError,
+    StaleState,
+    serve,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         help=f"account to create an admin user in (repeatable; default {DEFAULT_ACCOUNT})",
     )
     parser.add_argument("--region", default=DEFAULT_REGION)
+    # Internal: the state directory's lock, taken by `start` and handed to its `serve` child.
+    parser.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -32,25 +46,29 @@ def main(argv: list[str]) -> int:
     accounts: list[str] = args.accounts or [DEFAULT_ACCOUNT]
     try:
         if args.command == "serve":
-            serve(state_dir, accounts=accounts, region=args.region)
+            serve(state_dir, accounts=accounts, region=args.region, lock_fd=args.lock_fd)
             return 0
         if args.command == "start":
             local = LocalAws.start(state_dir, accounts=accounts, region=args.region)
             print(f"local AWS running: {local.endpoint_url} (pid {local.pid})")
             print(f"admin credentials: {state_dir / 'state.json'} (mode 0600)")
             return 0
-        running = LocalAws.attach(state_dir)
-        if args.command == "status":
-            if running is None:
-                print("local AWS: not running")
-                return 1
-            print(f"local AWS running: {running.endpoint_url} (pid {running.pid})")
-            return 0
-        if running is None:
+        found = LocalAws.find(state_dir)
+        if isinstance(found, StaleState):
+            found.remove()
+            print(
+                f"local AWS: not running (removed a stale state file naming pid "
+                f"{found.state.pid}, which was not signalled)"
+            )
+            return 1 if args.command == "status" else 0
+        if found is None:
             print("local AWS: not running")
+            return 1 if args.command == "status" else 0
+        if args.command == "status":
+            print(f"local AWS running: {found.endpoint_url} (pid {found.pid})")
             return 0
-        running.stop()
-        print(f"local AWS stopped (pid {running.pid})")
+        found.stop()
+        print(f"local AWS stopped (pid {found.pid})")
         return 0
     except LocalAwsError as error:
         print(f"localaws: {error}")

@@ -1,6 +1,8 @@
 """The test-only control API of the local AWS, under ``/_localaws/`` on the server's own port.
 
-* ``GET /_localaws/health``: ``{"ok": true}``
+* ``GET /_localaws/health``: ``{"ok": true, "pid": ..., "instance": "..."}``: the process id
+  and the random instance token that ``state.json`` also holds, so that ``localaws stop``
+  signals a process only after it has proved to be the server the state file describes
 * ``GET /_localaws/clock``: ``{"now": seconds, "offset": seconds}``
 * ``POST /_localaws/clock`` ``{"advance": seconds}``: moves the clock forward, answers as GET
 * ``GET /_localaws/fixes``: ``{"fixes": {name: enabled}}``
@@ -16,7 +18,7 @@ test shows that it is needed. Everything else goes to moto unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -35,9 +37,16 @@ WsgiApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
 class ControlMiddleware:
     """Answer ``/_localaws/*`` itself and pass every other request to moto."""
 
-    def __init__(self, app: WsgiApp, *, create_admin: Callable[[str], Any]) -> None:
+    def __init__(
+        self,
+        app: WsgiApp,
+        *,
+        create_admin: Callable[[str], Any],
+        identity: Mapping[str, Any] | None = None,
+    ) -> None:
         self._app = app
         self._create_admin = create_admin
+        self._identity = dict(identity or {})
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -61,7 +70,7 @@ class ControlMiddleware:
     def _handle(self, method: str, route: str, body: dict[str, Any]) -> tuple[str, Any]:
         ok = "200 OK"
         if route == "health":
-            return ok, {"ok": True}
+            return ok, {"ok": True, **self._identity}
         if route == "clock":
             if method == "POST":
                 clock.advance(float(body["advance"]))

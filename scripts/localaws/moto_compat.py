@@ -16,8 +16,14 @@ The fixes, by name:
 * ``cfn_change_set_outputs``: a stack deployed through a change set has its ``Outputs``.
 * ``cfn_change_set_not_found``: ``DescribeChangeSet`` of a missing change set answers
   ``ChangeSetNotFound`` (the CDK CLI relies on it before every update).
+* ``cfn_change_set_per_stack``: a change set given by name (with ``StackName``) is that
+  stack's change set, not the first of any stack with that name (the CDK CLI names every
+  stack's change set ``cdk-deploy-change-set``, so concurrent deploys mixed them up).
 * ``cfn_use_previous_parameter``: ``UsePreviousValue`` for a parameter answers with the
   stack's previous value instead of HTTP 500.
+* ``iam_trust_principal_exists``: a trust policy naming an IAM user or role that does not
+  exist is refused (``MalformedPolicyDocument``: ``Invalid principal in policy``), on create
+  and on update, so a CloudFormation deploy of such a role fails as it does in AWS.
 * ``iam_identity_evaluation``: every other action is decided by ``localaws.iam_eval`` on the
   caller's identity policies (moto turned an Allow with unmet conditions into a Deny and
   denied statements scoped to resources it cannot name).
@@ -64,11 +70,11 @@ from moto.cloudformation import models as cfn_models  # noqa: E402
 from moto.cloudformation import responses as cfn_responses  # noqa: E402
 from moto.cloudformation.exceptions import CloudFormationError  # noqa: E402
 from moto.core.exceptions import _RESTError  # noqa: E402
-from moto.core.responses import ActionResult  # noqa: E402
+from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.core.utils import utcnow  # noqa: E402
 from moto.iam import access_control  # noqa: E402
 from moto.iam import models as iam_models  # noqa: E402
-from moto.iam.exceptions import NotFoundException  # noqa: E402
+from moto.iam.exceptions import MalformedPolicyDocument, NotFoundException  # noqa: E402
 from moto.sts import models as sts_models  # noqa: E402
 from moto.sts import responses as sts_responses  # noqa: E402
 from moto.sts.exceptions import STSValidationError  # noqa: E402
@@ -115,9 +121,22 @@ FIXES: dict[str, Fix] = {
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeChangeSet.html",
         ),
         Fix(
+            "cfn_change_set_per_stack",
+            "A change set name is unique per stack: DescribeChangeSet, ExecuteChangeSet and "
+            "DeleteChangeSet with a name and a StackName act on that stack's change set",
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html",
+        ),
+        Fix(
             "cfn_use_previous_parameter",
             "CreateChangeSet with UsePreviousValue reuses the stack's previous parameter value",
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html",
+        ),
+        Fix(
+            "iam_trust_principal_exists",
+            "CreateRole and UpdateAssumeRolePolicy refuse a trust policy that names an IAM user "
+            "or role that does not exist (path included) with MalformedPolicyDocument "
+            "'Invalid principal in policy'",
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
         ),
         Fix(
             "iam_identity_evaluation",
@@ -172,6 +191,7 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
+        _install_iam_fixes()
         _install_cloudformation_fixes()
         _install_sts_fixes()
         _applied = True
@@ -227,6 +247,137 @@ def _previous_parameter_values(stack: Any) -> dict[str, Any]:
         elif key in stack.parameters:
             values[key] = stack.parameters[key]
     return values
+
+
+def _aws_principals(document: Mapping[str, Any]) -> list[str]:
+    """Every ``Principal: {"AWS": ...}`` value of a policy document, in order."""
+    statements = document.get("Statement", [])
+    found: list[str] = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        if not isinstance(principal, Mapping):
+            continue
+        values = principal.get("AWS", [])
+        found += [str(v) for v in (values if isinstance(values, list) else [values])]
+    return found
+
+
+def _missing_principal(document_text: str) -> str | None:
+    """The first IAM user or role ARN a trust policy names that does not exist, if any."""
+    try:
+        document = json.loads(
+            unquote(document_text) if document_text.startswith("%7B") else document_text
+        )
+    except ValueError:
+        return None  # moto's own validator reports malformed documents
+    if not isinstance(document, Mapping):
+        return None
+    for arn in _aws_principals(document):
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[4].isdigit():
+            continue  # "*", an account ID, a unique ID: not checked
+        kind, _, rest = parts[5].partition("/")
+        if kind not in ("user", "role") or not rest:
+            continue  # :root, assumed-role sessions and federated users are not IAM entities
+        backend = iam_models.iam_backends[parts[4]][parts[1]]
+        entities = backend.users.values() if kind == "user" else backend.get_roles()
+        if not any(str(entity.arn) == arn for entity in entities):
+            return arn
+    return None
+
+
+def _install_iam_fixes() -> None:
+    backend_cls = iam_models.IAMBackend
+    original_create_role = backend_cls.create_role
+    original_update_trust = backend_cls.update_assume_role_policy
+
+    def refuse_missing_principal(document_text: str) -> None:
+        """Fix ``iam_trust_principal_exists``: a trust policy may only name existing principals.
+
+        AWS: "If your Principal element in a role trust policy contains an ARN that points to a
+        specific IAM role [or user], then that ARN transforms to the role's unique principal ID
+        when you save the policy"; a principal that does not exist (a deleted user, a wrong
+        path) cannot be transformed, and CreateRole/UpdateAssumeRolePolicy fail with
+        MalformedPolicyDocument "Invalid principal in policy: "AWS":"<arn>"". CloudFormation
+        then rolls the stack back. moto 5.2.5 stores any principal.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+        https://repost.aws/knowledge-center/iam-trust-policy-error
+        """
+        if not enabled("iam_trust_principal_exists"):
+            return
+        missing = _missing_principal(document_text)
+        if missing is not None:
+            raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{missing}"')
+
+    def create_role(
+        self: Any, role_name: str, assume_role_policy_document: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        refuse_missing_principal(assume_role_policy_document)
+        return original_create_role(self, role_name, assume_role_policy_document, *args, **kwargs)
+
+    def update_assume_role_policy(self: Any, role_name: str, policy_document: str) -> None:
+        refuse_missing_principal(policy_document)
+        original_update_trust(self, role_name, policy_document)
+
+    backend_cls.create_role = create_role  # type: ignore[method-assign]
+    backend_cls.update_assume_role_policy = update_assume_role_policy  # type: ignore[method-assign]
+
+
+def _change_set_arn(backend: Any, name: str, stack_name: str | None) -> str | None:
+    """The ARN of the change set ``name`` of the stack ``stack_name`` (a name or a stack ID)."""
+    if name in backend.change_sets or not stack_name:
+        return None  # an ARN, or no stack to scope by: moto's own lookup applies
+    for arn, change_set in list(backend.change_sets.items()):
+        stack = backend.stacks.get(change_set.stack_id)
+        if change_set.change_set_name == name and stack_name in (
+            change_set.stack_id,
+            getattr(stack, "name", None),
+        ):
+            return str(arn)
+    if enabled("cfn_change_set_not_found"):
+        raise _ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+    return None
+
+
+def _install_change_set_per_stack(response_cls: Any) -> None:
+    originals = {
+        action: getattr(response_cls, action)
+        for action in ("describe_change_set", "execute_change_set", "delete_change_set")
+    }
+
+    def scoped(action: str) -> Any:
+        def handler(self: Any) -> Any:
+            """Fix ``cfn_change_set_per_stack``: a change set name is scoped to its stack.
+
+            AWS: "ChangeSetName: The name or Amazon Resource Name (ARN) of the change set";
+            "StackName: If you specified the name of a change set, specify the stack name or
+            Amazon Resource Name (ARN) that's associated with the change set". moto 5.2.5
+            looks a name up across all stacks and takes the first (or last) match, so when
+            the CDK CLI deploys several stacks at once (each with a change set named
+            ``cdk-deploy-change-set``) it executes another stack's change set, and the
+            stacks stay in REVIEW_IN_PROGRESS while ``cdk deploy`` reports success.
+            https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html
+            """
+            if enabled("cfn_change_set_per_stack"):
+                backend = self.cloudformation_backend
+                name = self._get_param("ChangeSetName")
+                arn = _change_set_arn(backend, name, self._get_param("StackName"))
+                if arn is not None:
+                    if action == "describe_change_set":
+                        return ActionResult(backend.describe_change_set(change_set_name=arn))
+                    if action == "execute_change_set":
+                        backend.execute_change_set(
+                            stack_name=self._get_param("StackName"), change_set_name=arn
+                        )
+                    else:
+                        backend.delete_change_set(change_set_name=arn)
+                    return EmptyResult()
+            return originals[action](self)
+
+        return handler
+
+    for action in originals:
+        setattr(response_cls, action, scoped(action))
 
 
 def _install_cloudformation_fixes() -> None:
@@ -365,6 +516,7 @@ def _install_cloudformation_fixes() -> None:
     backend_cls.describe_change_set = describe_change_set  # type: ignore[method-assign]
 
     response_cls = cfn_responses.CloudFormationResponse
+    _install_change_set_per_stack(response_cls)
     original_create_change_set = response_cls.create_change_set
 
     def create_change_set(self: Any) -> Any:
@@ -392,6 +544,39 @@ def _install_cloudformation_fixes() -> None:
         return original_create_change_set(self)
 
     response_cls.create_change_set = create_change_set  # type: ignore[method-assign]
+
+
+# =========================================================================== server setting
+
+_cloudformation_lock = threading.RLock()
+_serialized = False
+
+
+def serialize_cloudformation() -> None:
+    """Run CloudFormation requests one at a time (a server setting, not a switchable fix).
+
+    moto 5.2.5's stacks are not safe under concurrent requests: a stack's resources are
+    created lazily on first access, so a ``DescribeStacks`` or ``ListStackResources`` while
+    another thread executes a change set creates the same resources twice, and with ``cdk
+    deploy --all --concurrency 4`` of 7 stacks hundreds of roles went missing while every stack
+    reported ``CREATE_COMPLETE``. In AWS, stacks deploy independently and in parallel; here the
+    server executes one CloudFormation request at a time (each completes synchronously), while
+    the CDK CLI still overlaps everything around it (asset publishing, change set creation,
+    polling). IAM and STS requests are not serialized.
+    """
+    global _serialized
+    with _lock:
+        if _serialized:
+            return
+        response_cls = cfn_responses.CloudFormationResponse
+        original_call_action = response_cls.call_action
+
+        def call_action(self: Any) -> Any:
+            with _cloudformation_lock:
+                return original_call_action(self)
+
+        response_cls.call_action = call_action  # type: ignore[method-assign]
+        _serialized = True
 
 
 # =========================================================================== STS

@@ -10,6 +10,17 @@ Two layers:
   localaws serve``), wait for its readiness with a deadline, and stop it by its process id. The
   child keeps moto's monkeypatches out of the caller's process (other tests use moto in-process).
 
+One server per state directory: ``start`` takes an exclusive ``flock`` on ``state_dir/lock``
+before it spawns the child and hands the locked descriptor to it, so the lock is held exactly as
+long as the server lives (the kernel drops it when the process ends, however it ends). A second
+``start`` on the same folder, even at the same moment, finds the lock taken and refuses.
+
+A state file can outlive its server (a crash, a reboot) and its process id can then belong to
+an unrelated process. ``stop`` and ``status`` therefore trust a state file only when the lock is
+held *and* the server at the recorded endpoint answers ``/_localaws/health`` with the recorded
+process id and the random instance token written at start; a process that has not proved that
+is never signalled.
+
 The endpoint is ``http://localhost:PORT``, never ``http://127.0.0.1:PORT``: moto reads the host
 of an S3 template URL as a bucket name, so the CDK's asset URLs only resolve with ``localhost``.
 
@@ -21,8 +32,10 @@ Besides the AWS APIs the server answers a small test-only control API under ``/_
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,6 +52,7 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STATE_FILE = "state.json"
 LOG_FILE = "server.log"
+LOCK_FILE = "lock"
 BIND_HOST = "127.0.0.1"
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 15.0
@@ -62,11 +76,13 @@ class ServerState:
     endpoint_url: str
     region: str
     admins: dict[str, AdminCredentials]
+    instance: str = ""  # random token, also answered by /_localaws/health
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "pid": self.pid,
+                "instance": self.instance,
                 "endpoint_url": self.endpoint_url,
                 "region": self.region,
                 "admins": {
@@ -87,6 +103,7 @@ class ServerState:
         data: dict[str, Any] = json.loads(text)
         return cls(
             pid=int(data["pid"]),
+            instance=str(data.get("instance", "")),
             endpoint_url=str(data["endpoint_url"]),
             region=str(data["region"]),
             admins={
@@ -140,8 +157,18 @@ def serve(
     port: int = 0,
     accounts: Sequence[str] = (DEFAULT_ACCOUNT,),
     region: str = DEFAULT_REGION,
+    lock_fd: int | None = None,
 ) -> None:
-    """Run the local AWS in this process until SIGTERM or SIGINT."""
+    """Run the local AWS in this process until SIGTERM or SIGINT.
+
+    ``lock_fd`` is the state directory's lock, already taken by ``LocalAws.start``; without it
+    the lock is taken here (and a server already running from ``state_dir`` is an error).
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if lock_fd is None:
+        lock_fd = _take_lock(state_dir)
+        if lock_fd is None:
+            raise LocalAwsError(_already_running(state_dir))
     _prepare_moto_environment()
     from moto import settings
     from moto.moto_server.werkzeug_app import (
@@ -154,13 +181,17 @@ def serve(
     from localaws import control, moto_compat
 
     moto_compat.apply()
+    moto_compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
     admins = {account: create_admin(account) for account in accounts}
     # IAM authorization from the first request on: signatures are checked and every action is
     # evaluated against the caller's policies (moto's own switch, the moto-api `reset-auth`).
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
 
+    instance = secrets.token_hex(16)
     moto_app = DomainDispatcherApplication(create_backend_app)
-    app = control.ControlMiddleware(moto_app, create_admin=create_admin)
+    app = control.ControlMiddleware(
+        moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}
+    )
     server = make_server(BIND_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = int(server.server_address[1])
 
@@ -174,9 +205,9 @@ def serve(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
-    state_dir.mkdir(parents=True, exist_ok=True)
     state = ServerState(
         pid=os.getpid(),
+        instance=instance,
         endpoint_url=f"http://localhost:{bound_port}",
         region=region,
         admins=admins,
@@ -188,6 +219,7 @@ def serve(
         server.server_close()
         with contextlib.suppress(FileNotFoundError):
             (state_dir / STATE_FILE).unlink()
+        os.close(lock_fd)  # the lock goes with it; only now may another server start here
 
 
 # --------------------------------------------------------------------------- child process
@@ -197,12 +229,74 @@ class LocalAwsError(RuntimeError):
     """The local AWS could not be started or stopped."""
 
 
-def _healthy(endpoint_url: str) -> bool:
+def _take_lock(state_dir: Path) -> int | None:
+    """The state directory's exclusive lock as an open descriptor, or None when it is taken."""
+    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _lock_held(state_dir: Path) -> bool:
+    """Whether a server holds the state directory's lock (probing takes and drops it)."""
+    if not state_dir.is_dir():
+        return False
+    fd = _take_lock(state_dir)
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def _read_state(state_dir: Path) -> ServerState | None:
+    try:
+        return ServerState.from_json((state_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as error:
+        raise LocalAwsError(
+            f"{state_dir / STATE_FILE} is not a local AWS state file: {error}"
+        ) from error
+
+
+def _already_running(state_dir: Path) -> str:
+    state = _read_state(state_dir)
+    where = f" (pid {state.pid}, {state.endpoint_url})" if state is not None else ""
+    return f"a local AWS already runs from {state_dir}{where}; stop it first"
+
+
+def _health(endpoint_url: str) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(f"{endpoint_url}/_localaws/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+            if response.status != 200:
+                return None
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _proves_identity(state: ServerState) -> bool:
+    """The server at the recorded endpoint is the recorded process of the recorded instance."""
+    answer = _health(state.endpoint_url)
+    return (
+        answer is not None
+        and bool(state.instance)
+        and answer.get("pid") == state.pid
+        and answer.get("instance") == state.instance
+    )
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks (Linux ``/proc``), which a reused pid changes."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
 
 
 def _alive(pid: int) -> bool:
@@ -216,12 +310,25 @@ def _alive(pid: int) -> bool:
 
 
 @dataclass
+class StaleState:
+    """A state file that no running server stands behind (its process is gone or unrelated)."""
+
+    state_dir: Path
+    state: ServerState
+
+    def remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.state_dir / STATE_FILE).unlink()
+
+
+@dataclass
 class LocalAws:
     """A local AWS server running in a child process, described by its state directory."""
 
     state_dir: Path
     state: ServerState
     process: subprocess.Popen[bytes] | None = None
+    start_ticks: str | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -247,17 +354,32 @@ class LocalAws:
         region: str = DEFAULT_REGION,
         deadline_seconds: float = START_DEADLINE_SECONDS,
     ) -> LocalAws:
-        """Start ``python -m localaws serve`` and wait until it answers on its port."""
+        """Start ``python -m localaws serve`` and wait until it answers on its port.
+
+        The state directory's lock is taken here, before the child exists, and handed to the
+        child: two starts on one folder can never both spawn a server.
+        """
         state_dir = state_dir.resolve()
         state_dir.mkdir(parents=True, exist_ok=True)
-        existing = cls.attach(state_dir)
-        if existing is not None:
-            raise LocalAwsError(
-                f"a local AWS already runs from {state_dir} (pid {existing.pid}, "
-                f"{existing.endpoint_url}); stop it first"
-            )
+        lock_fd = _take_lock(state_dir)
+        if lock_fd is None:
+            raise LocalAwsError(_already_running(state_dir))
+        try:
+            return cls._spawn(state_dir, lock_fd, accounts, region, deadline_seconds)
+        finally:
+            os.close(lock_fd)  # the child holds its own copy for as long as it runs
+
+    @classmethod
+    def _spawn(
+        cls,
+        state_dir: Path,
+        lock_fd: int,
+        accounts: Sequence[str],
+        region: str,
+        deadline_seconds: float,
+    ) -> LocalAws:
         with contextlib.suppress(FileNotFoundError):
-            (state_dir / STATE_FILE).unlink()
+            (state_dir / STATE_FILE).unlink()  # stale: nobody held the lock
         scripts_dir = Path(__file__).resolve().parent.parent
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -272,6 +394,8 @@ class LocalAws:
             str(state_dir),
             "--region",
             region,
+            "--lock-fd",
+            str(lock_fd),
             *[arg for account in accounts for arg in ("--account", account)],
         ]
         log = (state_dir / LOG_FILE).open("ab")
@@ -283,6 +407,7 @@ class LocalAws:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
+                pass_fds=(lock_fd,),
             )
         finally:
             log.close()
@@ -293,11 +418,9 @@ class LocalAws:
                     f"the local AWS exited with code {process.returncode} while starting; "
                     f"see {state_dir / LOG_FILE}"
                 )
-            state_path = state_dir / STATE_FILE
-            if state_path.exists():
-                state = ServerState.from_json(state_path.read_text(encoding="utf-8"))
-                if _healthy(state.endpoint_url):
-                    return cls(state_dir=state_dir, state=state, process=process)
+            state = _read_state(state_dir)
+            if state is not None and state.pid == process.pid and _proves_identity(state):
+                return cls(state_dir=state_dir, state=state, process=process)
             time.sleep(0.05)  # polling a readiness condition, bounded by the deadline
         process.kill()
         process.wait()
@@ -308,30 +431,63 @@ class LocalAws:
 
     @classmethod
     def attach(cls, state_dir: Path) -> LocalAws | None:
-        """The server already running from ``state_dir``, if any (for ``stop``/``status``)."""
-        state_path = state_dir / STATE_FILE
-        if not state_path.exists():
+        """The server already running from ``state_dir``, if one proves to be it."""
+        found = cls.find(state_dir)
+        return found if isinstance(found, LocalAws) else None
+
+    @classmethod
+    def find(cls, state_dir: Path) -> LocalAws | StaleState | None:
+        """The verified server of ``state_dir``, a stale state file, or None (no state file).
+
+        Raises ``LocalAwsError`` when the lock is held but the server does not answer as the
+        one recorded (for example while it is still starting, or hung): then nobody can tell
+        whether the recorded process id is the server, and nothing may be signalled.
+        """
+        state_dir = state_dir.resolve()
+        state = _read_state(state_dir)
+        if state is None:
             return None
-        state = ServerState.from_json(state_path.read_text(encoding="utf-8"))
-        if not _alive(state.pid):
-            return None
-        return cls(state_dir=state_dir, state=state)
+        ticks = _start_ticks(state.pid)
+        if not _lock_held(state_dir):
+            return StaleState(state_dir, state)
+        if _proves_identity(state):
+            return cls(state_dir=state_dir, state=state, start_ticks=ticks)
+        raise LocalAwsError(
+            f"a process holds {state_dir / LOCK_FILE} but the server at {state.endpoint_url} "
+            f"does not answer as pid {state.pid}; nothing was signalled (see "
+            f"{state_dir / LOG_FILE})"
+        )
+
+    def _still_the_server(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None  # our own child: its pid cannot be reused
+        ticks = _start_ticks(self.pid)
+        return _alive(self.pid) and (ticks is None or ticks == self.start_ticks)
 
     def stop(self, deadline_seconds: float = STOP_DEADLINE_SECONDS) -> None:
-        """Stop the server by its process id and wait for it to exit."""
-        if _alive(self.pid):
+        """Stop the server (a child of ours, or one that has proved its identity) and wait."""
+        if self.process is None and not _proves_identity(self.state):
+            raise LocalAwsError(
+                f"pid {self.pid} no longer answers as the local AWS of {self.state_dir}; "
+                "nothing was signalled"
+            )
+        if self._still_the_server():
             os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + deadline_seconds
         while time.monotonic() < deadline:
-            if self.process is not None:
-                if self.process.poll() is not None:
-                    return
-            elif not _alive(self.pid):
+            if not self._still_the_server():
                 return
             time.sleep(0.05)  # waiting for the exit, bounded by the deadline
-        os.kill(self.pid, signal.SIGKILL)
         if self.process is not None:
+            self.process.kill()
             self.process.wait()
+            return
+        if self.start_ticks is not None and _start_ticks(self.pid) == self.start_ticks:
+            os.kill(self.pid, signal.SIGKILL)
+            return
+        raise LocalAwsError(
+            f"the local AWS (pid {self.pid}) did not stop within {deadline_seconds:.0f} s"
+        )
 
 
 @contextlib.contextmanager

@@ -6,7 +6,9 @@
   (``access_key_id``, ``secret_access_key``; ``session_token`` in live mode), ``live``;
 * ``session(...)``/``client(...)``: boto3 for the admin or any other credentials;
 * ``env(...)``: environment variables for a subprocess (``cdk``, ``scripts/assume_role.py``),
-  with AWS_ENDPOINT_URL set for the local AWS and no profile or ambient credentials leaking in;
+  with AWS_ENDPOINT_URL set for the local AWS and no profile, ambient credentials or
+  ``AWS_ENDPOINT_URL_<SERVICE>`` of the caller's shell leaking in (``session()`` likewise
+  ignores ``AWS_PROFILE``, ``~/.aws/config`` and configured endpoints);
 * ``create_developer(name)``: an IAM user with an access key and an enabled virtual MFA
   device (``Developer`` with ``arn``, keys, ``mfa_serial``, ``mfa_seed``);
 * ``totp(dev)``: the device's code now on the server's clock; ``fresh_totp(dev)``: a code
@@ -30,25 +32,81 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 import pyotp
 from botocore.config import Config
+from botocore.configprovider import ConstantProvider
 
 from localaws.server import DEFAULT_ACCOUNT, AdminCredentials, LocalAws
 
 TOTP_STEP = 30
 
-# Environment variables that would make a subprocess use other credentials than ours.
-_CREDENTIAL_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
+# Environment variables the AWS SDKs and CLIs (botocore, the JS SDK v3 under the CDK CLI, the
+# AWS CLI) read for credentials, profiles and endpoints. None of them may reach a process we
+# start: an `AWS_ENDPOINT_URL_STS` or `AWS_PROFILE` in the user's shell would otherwise send
+# the demo's requests elsewhere or to other credentials. Every `AWS_ENDPOINT_URL_<SERVICE>`
+# goes too (see `_leaks`). Region variables are overwritten instead.
+_CREDENTIAL_VARIABLES = frozenset(
+    {
+        # credentials and where they come from
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY",  # older SDKs' names
+        "AWS_SECRET_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_SDK_LOAD_CONFIG",
+        "AWS_ROLE_ARN",
+        "AWS_ROLE_SESSION_NAME",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+        "AWS_EC2_METADATA_DISABLED",
+        # endpoints
+        "AWS_ENDPOINT_URL",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "AWS_USE_FIPS_ENDPOINT",
+        "AWS_USE_DUALSTACK_ENDPOINT",
+        "AWS_STS_REGIONAL_ENDPOINTS",
+        "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT",
+        "AWS_S3_USE_ARN_REGION",
+        "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS",
+    }
 )
+_ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+
+
+def _leaks(name: str) -> bool:
+    """Whether an environment variable would steer an SDK to other credentials or endpoints."""
+    return name in _CREDENTIAL_VARIABLES or name.startswith(_ENDPOINT_PREFIX)
+
+
+def isolated_botocore_session() -> botocore.session.Session:
+    """A botocore session that reads no profile, config file or configured endpoint.
+
+    boto3 sessions made with explicit keys still read ``AWS_PROFILE`` (a missing profile is
+    ``ProfileNotFound``), ``~/.aws/config`` and ``AWS_ENDPOINT_URL_<SERVICE>``; the tests' and
+    the demo's own clients must depend on none of them.
+    """
+    session = botocore.session.Session()
+    store = session.get_component("config_store")
+    for name, value in [
+        ("profile", None),
+        ("config_file", os.devnull),
+        ("credentials_file", os.devnull),
+        ("ignore_configured_endpoint_urls", True),
+    ]:
+        store.set_config_provider(name, ConstantProvider(value))
+    return session
 
 
 @dataclass(frozen=True)
@@ -145,6 +203,7 @@ class LocalAwsEnv:
             aws_secret_access_key=creds.secret_access_key,
             aws_session_token=creds.session_token,
             region_name=self.region,
+            botocore_session=isolated_botocore_session(),
         )
 
     def client(self, service: str, credentials: Credentials | None = None) -> Any:
@@ -164,8 +223,9 @@ class LocalAwsEnv:
     ) -> dict[str, str]:
         """Environment for a subprocess that should act with ``credentials`` (default: admin)."""
         creds = credentials or self.admin
-        env = {k: v for k, v in (base or os.environ).items() if k not in _CREDENTIAL_VARIABLES}
+        env = {k: v for k, v in (base or os.environ).items() if not _leaks(k)}
         env.update(
+            AWS_EC2_METADATA_DISABLED="true",  # never fall back to an instance's credentials
             AWS_ACCESS_KEY_ID=creds.access_key_id,
             AWS_SECRET_ACCESS_KEY=creds.secret_access_key,
             AWS_REGION=self.region,

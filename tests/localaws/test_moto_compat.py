@@ -117,7 +117,7 @@ def _update_role_stack(aws: LocalAwsEnv, name: str) -> tuple[dict[str, Any], dic
     cfn, iam = aws.client("cloudformation"), aws.client("iam")
     cfn.create_stack(StackName=name, TemplateBody=role_template(name, mfa_trust(ACCOUNT)))
     before = iam.get_role(RoleName=name)["Role"]
-    new_trust = mfa_trust(f"arn:aws:iam::{ACCOUNT}:user/alice", max_age=900)
+    new_trust = mfa_trust(f"arn:aws:iam::{ACCOUNT}:root", max_age=900)
     cfn.update_stack(StackName=name, TemplateBody=role_template(name, new_trust, hours=2))
     return before, iam.get_role(RoleName=name)["Role"]
 

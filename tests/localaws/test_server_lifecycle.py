@@ -1,0 +1,158 @@
+"""``localaws start``/``stop``/``status`` as a new user meets them: one server per state folder,
+and a state file that outlived its server never gets another process signalled."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localaws.server import LocalAws, LocalAwsError, ServerState
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def cli(*args: str, state_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "localaws", *args, "--state-dir", str(state_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def run_cli(*args: str, state_dir: Path) -> tuple[int, str]:
+    process = cli(*args, state_dir=state_dir)
+    out, _ = process.communicate(timeout=90)
+    return process.returncode, out
+
+
+def write_state(state_dir: Path, pid: int, endpoint: str = "http://localhost:9") -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state = ServerState(pid=pid, endpoint_url=endpoint, region="us-east-1", admins={})
+    (state_dir / "state.json").write_text(
+        json.dumps({**json.loads(state.to_json()), "instance": "from-an-old-run"}),
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def bystander():
+    """An unrelated process of ours, whose pid a stale state file will name."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_second_start_on_the_same_state_folder_is_refused(tmp_path):
+    first = LocalAws.start(tmp_path / "state")
+    try:
+        with pytest.raises(LocalAwsError, match=r"already runs from .* stop it first"):
+            LocalAws.start(tmp_path / "state")
+        assert LocalAws.attach(tmp_path / "state") is not None  # the first one still serves
+    finally:
+        first.stop()
+    assert LocalAws.attach(tmp_path / "state") is None
+
+
+def test_two_cli_starts_at_once_start_exactly_one_server(tmp_path):
+    state_dir = tmp_path / "state"
+    starts = [cli("start", state_dir=state_dir) for _ in range(2)]
+    outputs = [p.communicate(timeout=90)[0] for p in starts]
+    results = [(p.returncode, out) for p, out in zip(starts, outputs, strict=True)]
+    try:
+        codes = sorted(code for code, _ in results)
+        assert codes == [0, 1], results
+        refused = next(out for code, out in results if code == 1)
+        assert "already runs from" in refused
+        assert "Traceback" not in refused
+        code, out = run_cli("status", state_dir=state_dir)
+        assert code == 0, out
+    finally:
+        code, out = run_cli("stop", state_dir=state_dir)
+    assert code == 0
+    assert "local AWS stopped" in out
+    assert run_cli("status", state_dir=state_dir)[0] == 1
+
+
+def test_stop_with_a_stale_state_file_leaves_the_named_process_alone(tmp_path, bystander):
+    state_dir = tmp_path / "state"
+    write_state(state_dir, bystander.pid)
+
+    code, out = run_cli("stop", state_dir=state_dir)
+
+    assert code == 0
+    assert f"stale state file naming pid {bystander.pid}, which was not signalled" in out
+    assert bystander.poll() is None  # still running
+    assert not (state_dir / "state.json").exists()
+
+
+def test_status_with_a_stale_state_file_says_not_running(tmp_path, bystander):
+    state_dir = tmp_path / "state"
+    write_state(state_dir, bystander.pid)
+
+    code, out = run_cli("status", state_dir=state_dir)
+
+    assert code == 1
+    assert "not running" in out
+    assert bystander.poll() is None
+
+
+def test_stop_refuses_a_lock_holder_that_does_not_answer_as_the_server(tmp_path):
+    """The lock is held (say, by a hung server) but the endpoint does not prove the pid."""
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            f"f = open({str(state_dir / 'lock')!r}, 'w')\n"
+            "fcntl.flock(f, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(300)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        write_state(state_dir, holder.pid)
+
+        code, out = run_cli("stop", state_dir=state_dir)
+
+        assert code == 1
+        assert "does not answer as pid" in out
+        assert "nothing was signalled" in out
+        assert holder.poll() is None
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_stop_of_a_server_that_died_does_not_signal_its_reused_pid(tmp_path, bystander):
+    """The server is gone (killed, its state file left behind) and its pid is someone else's."""
+    state_dir = tmp_path / "state"
+    server = LocalAws.start(state_dir)
+    os.kill(server.pid, 9)
+    assert server.process is not None
+    server.process.wait()
+    assert (state_dir / "state.json").exists()  # SIGKILL left the state file behind
+    write_state(state_dir, bystander.pid, server.endpoint_url)  # as if the pid were reused
+
+    code, out = run_cli("stop", state_dir=state_dir)
+
+    assert code == 0
+    assert "stale state file" in out
+    assert bystander.poll() is None
+    # and the folder is free again: a new server starts there
+    again = LocalAws.start(state_dir)
+    again.stop()
