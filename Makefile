@@ -58,13 +58,37 @@ bootstrap: setup
 diff: setup
 	$(CDK) diff $(CONFIG_ARGS) $(CDK_ARGS)
 
-## deploy: deploy to the account of your current AWS credentials (keeps the approval prompt)
+# Stacks deployed at once by `make deploy` (CloudFormation runs them in parallel; the CDK CLI
+# still asks before any security-broadening change). scripts/bench_deploy.py measures it.
+DEPLOY_CONCURRENCY ?= 4
+# ACCOUNT_CHECKS_ARGS: e.g. --json, --profile P, --account-profile 222222222222=P, --assume-role ARN
+ACCOUNT_CHECKS = $(PY) scripts/account_checks
+
+## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time (keeps the approval prompt)
 deploy: setup
-	$(CDK) deploy --all --require-approval broadening $(CONFIG_ARGS) $(CDK_ARGS)
+	$(CDK) deploy --all --concurrency $(DEPLOY_CONCURRENCY) --require-approval broadening $(CONFIG_ARGS) $(CDK_ARGS)
+
+## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
+.PHONY: preflight audit bench-deploy
+preflight: setup
+	$(ACCOUNT_CHECKS) preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(ACCOUNT_CHECKS_ARGS)
+
+## audit: read-only report of standing high privilege, roles assumable without MFA, drifted developer roles
+audit: setup
+	$(ACCOUNT_CHECKS) audit $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(ACKNOWLEDGEMENTS),--acknowledgements $(ACKNOWLEDGEMENTS)) $(ACCOUNT_CHECKS_ARGS)
 
 ## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
 add-me: setup
 	$(PY) scripts/add_caller.py $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE))
+
+## config-schema: regenerate schema/developer-roles.schema.json and the README's configuration reference
+.PHONY: config-schema managed-policies
+config-schema: setup
+	$(PY) -m stacks.config_format
+
+## managed-policies: refresh stacks/data/aws-managed-policies.txt from moto's snapshot of AWS's managed policies
+managed-policies: setup
+	$(PY) scripts/gen_managed_policies.py
 
 ## lint: ruff (lint and format check) and mypy
 lint: setup
@@ -107,6 +131,10 @@ bench-helper: setup
 ## bench-synth: synthesis time at 1, 100, 1,000 and 5,000 principals against a plain JavaScript CDK app
 bench-synth: setup
 	$(PY) scripts/bench_synth.py $(BENCH_ARGS)
+
+## bench-deploy: cdk deploy --all of 1,000 principals (7 stacks) on the local AWS, DEPLOY_CONCURRENCY at a time against one at a time
+bench-deploy: setup
+	$(PY) scripts/bench_deploy.py --concurrency $(DEPLOY_CONCURRENCY) $(BENCH_DEPLOY_ARGS)
 
 bench: bench-helper bench-synth
 

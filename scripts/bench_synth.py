@@ -385,7 +385,7 @@ def verdict(results: Sequence[SizeResult], mode: str) -> str:
 
 
 class _NoPlugins:
-    """Stands in for ``aws_cdk.Validations`` in ``stacks.app_builder``: no cdk-nag."""
+    """Stands in for ``aws_cdk.Validations`` in ``stacks.nag``: no cdk-nag, no MFA rule."""
 
     def __init__(self, scope: object) -> None:
         self.scope = scope
@@ -434,11 +434,23 @@ def probe_python(marks_file: Path, no_nag: bool, cprofile_file: Path | None) -> 
     mark("imported")
     sys.path.insert(0, str(REPO))
     import app as app_module
-    from stacks import app_builder
+    from developer_role import mfa_checks
+    from stacks import nag
 
     mark("app_modules")
     if no_nag:
-        setattr(app_builder, "Validations", _NoPlugins)  # noqa: B010
+        setattr(nag, "Validations", _NoPlugins)  # noqa: B010
+    mfa = {"seconds": 0.0}
+    validate = mfa_checks.MfaTrustChecks.validate
+
+    def timed_validate(self: Any, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return validate(self, context)
+        finally:
+            mfa["seconds"] += time.perf_counter() - started
+
+    setattr(mfa_checks.MfaTrustChecks, "validate", timed_validate)  # noqa: B010
 
     def timed(before: str, after: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -466,7 +478,8 @@ def probe_python(marks_file: Path, no_nag: bool, cprofile_file: Path | None) -> 
         profiler.dump_stats(str(cprofile_file))
     mark("end")
     marks_file.write_text(
-        json.dumps({"marks": marks, "jsii": jsii_at, "kinds": kind}), encoding="utf-8"
+        json.dumps({"marks": marks, "jsii": jsii_at, "kinds": kind, "mfa": mfa["seconds"]}),
+        encoding="utf-8",
     )
     return code
 
@@ -487,6 +500,7 @@ class Phase:
     name: str
     seconds: float
     note: str = ""
+    in_total: bool = True  # False: measured apart, not a share of this run
 
 
 def _probe_env(marks_file: Path, no_nag: bool) -> dict[str, str]:
@@ -521,6 +535,41 @@ def probe_run(
     return spawned, ended, json.loads(marks_file.read_text(encoding="utf-8"))
 
 
+CONFIG_LOAD_SIZES = (1000, 5000)
+_CONFIG_LOAD_PROBE = """
+import sys, time
+from pathlib import Path
+from stacks.config import load_config
+started = time.perf_counter()
+load_config(None, sys.argv[1], Path.cwd())
+print(time.perf_counter() - started)
+"""
+
+
+def config_load_phases(workdir: Path) -> list[Phase]:
+    """Reading and validating the configuration at 1,000 and 5,000 principals: one load each in
+    a fresh ``python -O`` process, after the imports (what ``app.py`` pays once per synth)."""
+    phases = []
+    for size in CONFIG_LOAD_SIZES:
+        config = write_config(size, workdir)
+        argv = [*app_command("python")[:-1], "-c", _CONFIG_LOAD_PROBE, str(config)]
+        done = subprocess.run(
+            argv, cwd=REPO, env=tool_env(), capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise BenchError(f"configuration load at {size:,} principals failed: {done.stderr}")
+        seconds = float(done.stdout.strip().splitlines()[-1])
+        phases.append(
+            Phase(
+                f"  configuration at {size:,} principals",
+                seconds,
+                "own process, one load after the imports",
+                in_total=False,
+            )
+        )
+    return phases
+
+
 def python_phases(
     config: Path, workdir: Path, layout: Mapping[str, int]
 ) -> tuple[list[Phase], float, dict[str, int]]:
@@ -547,11 +596,13 @@ def python_phases(
         Phase("import app, stacks, construct library", m["app_modules"] - m["imported"]),
         Phase("App()", m["app"] - m["app_modules"]),
         Phase("configuration: load and validate", m["config"] - m["app"]),
+        *config_load_phases(workdir),
         Phase(
             "plan + construct building", m["built"] - m["config_end"], calls("config_end", "built")
         ),
         Phase("synthesis without cdk-nag (resolve, write)", bare_synth),
         Phase("cdk-nag validation", synth - bare_synth, "synth with nag - synth without"),
+        Phase("of which the MFA trust rule", data["mfa"], "its validate callback (Python side)"),
         Phase("profiles file", m["profiles_rendered"] - m["profiles_start"]),
         Phase("exit (jsii kernel shutdown)", ended - m["end"]),
     ]
@@ -586,6 +637,7 @@ def js_phases(config: Path, workdir: Path, layout: Mapping[str, int]) -> tuple[l
         Phase("construct building", (m["built"] - m["config"]) / ms),
         Phase("synthesis without cdk-nag (resolve, write)", bare_synth),
         Phase("cdk-nag validation", synth - bare_synth, "synth with nag - synth without"),
+        Phase("of which the MFA trust rule", m.get("mfaSeconds", 0.0), "its validate call"),
         Phase("profiles file", (m["profiles"] - m["synthesized"]) / ms),
         Phase("exit", ended - m["profiles"] / ms),
     ]
@@ -600,8 +652,8 @@ def render_phases(title: str, phases: Sequence[Phase], total: float) -> str:
         "|---|---|---|---|",
     ]
     for phase in phases:
-        share = 100 * phase.seconds / total if total else 0.0
-        lines.append(f"| {phase.name} | {phase.seconds:.2f} | {share:.0f}% | {phase.note} |")
+        share = f"{100 * phase.seconds / total:.0f}%" if total and phase.in_total else "-"
+        lines.append(f"| {phase.name} | {phase.seconds:.2f} | {share} | {phase.note} |")
     return "\n".join(lines)
 
 

@@ -1,16 +1,16 @@
-"""Compose the app from the configuration, and check every stack with cdk-nag."""
+"""Compose the app from the configuration, and check every stack with cdk-nag and the MFA rule."""
 
 from __future__ import annotations
 
 import os
 
-from aws_cdk import App, Environment, Stack, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App, Environment, Stack
 
 from stacks.config_model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
 from stacks.layout import plan_stacks
+from stacks.nag import add_checks
 
 PIPELINE_STACK_NAME = "DeveloperRolesPipeline"
 STACK_SET_STACK_NAME = "DeveloperRolesStackSets"
@@ -85,5 +85,5 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
                 env=environment(Target(config.identity_account, config.targets[0].region)),
             )
         )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    add_checks(app)
     return stacks

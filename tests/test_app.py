@@ -107,3 +107,39 @@ def test_creation_stacks_come_back_with_debug(tmp_path: Path) -> None:
     result = cdk_synth(tmp_path, "--debug")
     assert result.returncode == 0, result.stderr
     assert "aws:cdk:creationStack" in metadata_types(tmp_path)
+
+
+MISTAKES = REPO / "tests" / "stacks" / "config_mistakes"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("account-octal.yaml", "quote it: '001234567012'", id="yaml-octal-account"),
+        pytest.param("policy-name-typo.yaml", "did you mean 'ReadOnlyAccess'", id="policy-typo"),
+        pytest.param(
+            "partition-differs-from-region.yaml", "is in partition aws-cn", id="partition"
+        ),
+        pytest.param("latin-1.yaml", "is not UTF-8 text", id="not-utf8"),
+        pytest.param("recursive-alias.yaml", "cannot parse the file", id="recursive-alias"),
+    ],
+)
+def test_deploy_time_mistakes_fail_synthesis_without_a_traceback(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    outdir = tmp_path / "out"
+    result = cdk_synth(outdir, "-c", f"developerRolesFile={MISTAKES / name}")
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "nothing was synthesized" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(outdir.glob("*.template.json"))
+
+
+def test_a_directory_as_the_configuration_fails_synthesis_in_one_line(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    result = cdk_synth(outdir, "-c", f"developerRolesFile={tmp_path}")
+    assert result.returncode != 0
+    assert "is a directory; give the path of a JSON or YAML file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(outdir.glob("*.template.json"))
