@@ -111,6 +111,26 @@ class DeveloperRolesPipelineStack(Stack):
         self.pipeline.build_pipeline()
         acknowledge_wildcards(self.preflight.project, PREFLIGHT_REASON)
         acknowledge_wildcards(self, PIPELINE_GRANTS_REASON)
+        _acknowledge_action_roles(self)
+
+
+# CDK Pipelines' action roles are assumed by the pipeline's own role (a machine, in this
+# account), so the MFA trust rule's finding does not apply to them.
+ACTION_ROLE_IDS = ("CodePipelineActionRole", "CodeBuildActionRole")
+ACTION_ROLE_REASON = (
+    "CDK Pipelines action role: assumed only by this pipeline's own role in this account, "
+    "never by a person, so MFA cannot apply"
+)
+
+
+def _acknowledge_action_roles(scope: Construct) -> None:
+    from developer_role.mfa_checks import acknowledgment_id
+
+    for role in scope.node.find_all():
+        if role.node.id in ACTION_ROLE_IDS:
+            Validations.of(role).acknowledge(
+                Acknowledgment(id=acknowledgment_id("MFA1", 0), reason=ACTION_ROLE_REASON)
+            )
 
 
 def _preflight_step(
