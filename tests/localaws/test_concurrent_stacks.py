@@ -12,6 +12,7 @@ import concurrent.futures
 import json
 
 from localaws.testing import LocalAwsEnv
+from tests.localaws.trust import root_mfa_trust
 
 ACCOUNT = "123456789012"
 STACKS = 4
@@ -20,17 +21,7 @@ NAME = "cdk-deploy-change-set"
 
 
 def template(prefix: str) -> str:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            }
-        ],
-    }
+    trust = root_mfa_trust(ACCOUNT)
     resources = {
         f"Role{i}": {
             "Type": "AWS::IAM::Role",

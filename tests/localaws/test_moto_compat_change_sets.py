@@ -13,23 +13,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws.testing import LocalAwsEnv
+from tests.localaws.trust import root_mfa_trust
 
 ACCOUNT = "123456789012"
 NAME = "cdk-deploy-change-set"
 
 
 def template(role_name: str) -> str:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            }
-        ],
-    }
+    trust = root_mfa_trust(ACCOUNT)
     return json.dumps(
         {
             "Resources": {
