@@ -85,8 +85,9 @@ def run_preflight(
             continue
         target_plans = [p for p in plans if _resolved(p.target, accounts) == target]
         roles = [spec for plan in target_plans for spec in plan.roles]
-        results += _quota(config, accounts, account, roles)
-        results += _stacks(accounts, account, region, target_plans)
+        existing = _existing_role_names(accounts.reach(account, "iam"))
+        results += _quota(config, accounts, account, roles, existing)
+        results += _stacks(accounts, account, region, target_plans, existing)
         results += _bootstrap(accounts, account, region, bootstrap_version)
     if config.identity_account:
         results += _identity_side(config, accounts, targets[0].region, bootstrap_version)
@@ -193,15 +194,24 @@ def _mfa_device(iam: Any, parsed: ParsedArn) -> Result:
 # --------------------------------------------------------------------------- quota, stacks
 
 
-def _existing_role_names(iam: Any) -> set[str]:
+def _existing_role_names(iam: Any) -> set[str] | ClientError:
+    """Every role name of the account, lower-cased (IAM names are case-insensitive), listed
+    once for the quota and role-name checks; the error when ``iam:ListRoles`` is refused."""
     names: set[str] = set()
-    for page in iam.get_paginator("list_roles").paginate():
-        names.update(str(role["RoleName"]).lower() for role in page["Roles"])
+    try:
+        for page in iam.get_paginator("list_roles").paginate():
+            names.update(str(role["RoleName"]).lower() for role in page["Roles"])
+    except ClientError as error:
+        return error
     return names
 
 
 def _quota(
-    config: RolesConfig, accounts: Accounts, account: str, roles: Sequence[RoleSpec]
+    config: RolesConfig,
+    accounts: Accounts,
+    account: str,
+    roles: Sequence[RoleSpec],
+    existing: set[str] | ClientError,
 ) -> list[Result]:
     iam = accounts.reach(account, "iam")
     subject = f"{len(roles)} role(s)"
@@ -217,14 +227,9 @@ def _quota(
                 not_checked(error, "iam:GetAccountSummary"),
             )
         ]
-    try:
-        existing = _existing_role_names(iam)
-    except ClientError as error:
-        return [
-            Result(
-                "role-quota", account, subject, "not checked", not_checked(error, "iam:ListRoles")
-            )
-        ]
+    if isinstance(existing, ClientError):
+        denied = not_checked(existing, "iam:ListRoles")
+        return [Result("role-quota", account, subject, "not checked", denied)]
     used, quota = int(summary.get("Roles", 0)), int(summary.get("RolesQuota", 0))
     adding = sum(spec.role_name.lower() not in existing for spec in roles)
     results = []
@@ -264,17 +269,18 @@ def _quota(
 
 
 def _stacks(
-    accounts: Accounts, account: str, region: str | None, plans: Sequence[StackPlan]
+    accounts: Accounts,
+    account: str,
+    region: str | None,
+    plans: Sequence[StackPlan],
+    existing: set[str] | ClientError,
 ) -> list[Result]:
     """Stack states and role names: a role of the deploy that exists outside its stack fails."""
     cfn = accounts.reach(account, "cloudformation", region)
-    iam = accounts.reach(account, "iam")
     results: list[Result] = []
-    try:
-        existing = _existing_role_names(iam)
-    except ClientError as error:
+    if isinstance(existing, ClientError):
         return [
-            Result("role-names", account, "", "not checked", not_checked(error, "iam:ListRoles"))
+            Result("role-names", account, "", "not checked", not_checked(existing, "iam:ListRoles"))
         ]
     for plan in plans:
         owned: set[str] = set()

@@ -280,8 +280,13 @@ def _missing_principal(document_text: str) -> str | None:
         if kind not in ("user", "role") or not rest:
             continue  # :root, assumed-role sessions and federated users are not IAM entities
         backend = iam_models.iam_backends[parts[4]][parts[1]]
-        entities = backend.users.values() if kind == "user" else backend.get_roles()
-        if not any(str(entity.arn) == arn for entity in entities):
+        name = rest.rpartition("/")[2]  # the path is part of the ARN, compared below
+        if kind == "user":
+            user = backend.users.get(name)  # users are keyed by name
+            candidates: list[Any] = [user] if user is not None else []
+        else:
+            candidates = [role for role in backend.get_roles() if role.name == name]
+        if not any(str(entity.arn) == arn for entity in candidates):
             return arn
     return None
 
@@ -577,6 +582,71 @@ def serialize_cloudformation() -> None:
 
         response_cls.call_action = call_action  # type: ignore[method-assign]
         _serialized = True
+
+
+_tuned = False
+
+
+class _JsonFirstYaml:
+    """moto's ``yaml`` module as its CloudFormation modules see it, reading JSON as JSON.
+
+    moto parses every template body with PyYAML's pure-Python loader (JSON is YAML), which was
+    a third of the server's time in a 1,000-role deploy. CloudFormation reads a JSON template
+    as JSON, so a body that is a JSON object is decoded with ``json``; anything else (YAML,
+    short-form intrinsics such as ``!Ref``) still goes to PyYAML with moto's constructors.
+    """
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def load(self, stream: Any, Loader: Any) -> Any:  # PyYAML spells the keyword Loader
+        if isinstance(stream, str) and stream.lstrip().startswith("{"):
+            try:
+                return json.loads(stream)
+            except ValueError:
+                pass  # not JSON after all (a YAML flow mapping): PyYAML decides
+        return self._module.load(stream, Loader=Loader)
+
+
+def tune_for_speed() -> None:
+    """Server settings that change how fast moto answers, never what it answers.
+
+    * JSON template bodies are parsed as JSON (``_JsonFirstYaml``).
+    * ``AttachRolePolicy``/``DetachRolePolicy`` look the policy up by its ARN, the key moto
+      stores it under, instead of rebuilding a map of all 1,300 AWS managed policies on every
+      call; moto's own code still decides when the key does not match.
+    """
+    global _tuned
+    with _lock:
+        if _tuned:
+            return
+        for module in (cfn_models, cfn_responses):  # each did ``import yaml``
+            setattr(module, "yaml", _JsonFirstYaml(module.yaml))  # noqa: B010
+        backend_cls = iam_models.IAMBackend
+        original_attach = backend_cls.attach_role_policy
+        original_detach = backend_cls.detach_role_policy
+
+        def attach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
+            policy = self.managed_policies.get(policy_arn)
+            if policy is None or policy.arn != policy_arn:
+                return original_attach(self, policy_arn, role_name)
+            policy.attach_to(self.get_role(role_name))
+
+        def detach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
+            policy = self.managed_policies.get(policy_arn)
+            if policy is None or policy.arn != policy_arn:
+                return original_detach(self, policy_arn, role_name)
+            role = self.get_role(role_name)
+            if policy_arn not in role.managed_policies:
+                return original_detach(self, policy_arn, role_name)
+            policy.detach_from(role)
+
+        backend_cls.attach_role_policy = attach_role_policy  # type: ignore[method-assign]
+        backend_cls.detach_role_policy = detach_role_policy  # type: ignore[method-assign]
+        _tuned = True
 
 
 # =========================================================================== STS
