@@ -1,17 +1,25 @@
-"""Command line of the local AWS: ``start`` (in the background), ``stop``, ``status``, ``serve``.
+"""Command line of the local AWS: ``start`` (in the background), ``stop``, ``status``, ``env``,
+``serve``.
+
+``env`` prints shell commands that point this shell at the running server as its admin user
+(``eval "$(python -m localaws env)"``): the endpoint, the keys and the region exported, every
+other AWS credential, profile and endpoint variable of the shell unset.
 
 The state directory (default ``.localaws/`` in the current directory) holds ``state.json``
 (process id, instance token, endpoint, admin credentials; mode 0600), ``server.log`` and
 ``lock`` (held by the running server: one server per state directory).
 
-Exit codes: 0 done (``status``: running); 1 refused or failed (``start``: a server already runs
-from that folder; ``stop``: the state file's process did not prove to be the server, so it was
-not signalled; ``status``: not running).
+Exit codes: 0 done (``status``/``env``: running); 1 refused or failed (``start``: a server
+already runs from that folder; ``stop``: the state file's process did not prove to be the
+server, so it was not signalled; ``status``/``env``: not running; ``env``: no admin in that
+account).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from localaws.server import (
@@ -26,18 +34,41 @@ from localaws.server import (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localaws", description=__doc__)
-    parser.add_argument("command", choices=["start", "stop", "status", "serve"])
+    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve"])
     parser.add_argument("--state-dir", type=Path, default=Path(".localaws"))
     parser.add_argument(
         "--account",
         action="append",
         dest="accounts",
-        help=f"account to create an admin user in (repeatable; default {DEFAULT_ACCOUNT})",
+        help=f"start: account to create an admin user in (repeatable; default {DEFAULT_ACCOUNT}); "
+        "env: the account to act in",
     )
     parser.add_argument("--region", default=DEFAULT_REGION)
     # Internal: the state directory's lock, taken by `start` and handed to its `serve` child.
     parser.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def _print_env(local: LocalAws, account: str) -> int:
+    from localaws.testing import shell_exports
+
+    if account not in local.state.admins:
+        known = ", ".join(sorted(local.state.admins))
+        print(f"localaws: no admin in account {account} (started with: {known})", file=sys.stderr)
+        return 1
+    admin = local.admin(account)
+    print(
+        shell_exports(
+            os.environ,
+            AWS_ENDPOINT_URL=local.endpoint_url,
+            AWS_ACCESS_KEY_ID=admin.access_key_id,
+            AWS_SECRET_ACCESS_KEY=admin.secret_access_key,
+            AWS_REGION=local.region,
+            AWS_DEFAULT_REGION=local.region,
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+    )
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -54,19 +85,23 @@ def main(argv: list[str]) -> int:
             print(f"admin credentials: {state_dir / 'state.json'} (mode 0600)")
             return 0
         found = LocalAws.find(state_dir)
+        out = sys.stderr if args.command == "env" else sys.stdout  # env's stdout is for eval
         if isinstance(found, StaleState):
             found.remove()
             print(
                 f"local AWS: not running (removed a stale state file naming pid "
-                f"{found.state.pid}, which was not signalled)"
+                f"{found.state.pid}, which was not signalled)",
+                file=out,
             )
-            return 1 if args.command == "status" else 0
+            return 1 if args.command in ("status", "env") else 0
         if found is None:
-            print("local AWS: not running")
-            return 1 if args.command == "status" else 0
+            print("local AWS: not running", file=out)
+            return 1 if args.command in ("status", "env") else 0
         if args.command == "status":
             print(f"local AWS running: {found.endpoint_url} (pid {found.pid})")
             return 0
+        if args.command == "env":
+            return _print_env(found, accounts[0])
         found.stop()
         print(f"local AWS stopped (pid {found.pid})")
         return 0

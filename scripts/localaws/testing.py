@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -88,6 +89,13 @@ _ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
 def _leaks(name: str) -> bool:
     """Whether an environment variable would steer an SDK to other credentials or endpoints."""
     return name in _CREDENTIAL_VARIABLES or name.startswith(_ENDPOINT_PREFIX)
+
+
+def shell_exports(current: Mapping[str, str], **exports: str) -> str:
+    """POSIX shell lines: unset each variable of ``current`` that would leak, export ``exports``."""
+    lines = [f"unset {name}" for name in sorted(current) if _leaks(name) and name not in exports]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
+    return "\n".join(lines)
 
 
 def isolated_botocore_session() -> botocore.session.Session:

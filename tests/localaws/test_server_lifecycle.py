@@ -156,3 +156,48 @@ def test_stop_of_a_server_that_died_does_not_signal_its_reused_pid(tmp_path, bys
     # and the folder is free again: a new server starts there
     again = LocalAws.start(state_dir)
     again.stop()
+
+
+def test_env_points_a_polluted_shell_at_the_server_as_its_admin(tmp_path):
+    state_dir = tmp_path / "state"
+    code, out = run_cli("start", state_dir=state_dir)
+    assert code == 0, out
+    try:
+        admin = LocalAws.attach(state_dir)
+        assert admin is not None
+        who = (
+            "import boto3; print(boto3.client('sts').get_caller_identity()['Arn']); "
+            "print(boto3.client('iam').list_users()['Users'][0]['Arn'])"
+        )
+        script = (
+            f'eval "$({sys.executable} -m localaws env --state-dir {state_dir})" && '
+            f'{sys.executable} -c "{who}"'
+        )
+        polluted = {
+            **os.environ,
+            "PYTHONPATH": str(SCRIPTS),
+            "AWS_PROFILE": "no-such-profile",
+            "AWS_SESSION_TOKEN": "a-token-of-another-session",
+            "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9",
+            "AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:9",
+        }
+        done = subprocess.run(
+            ["bash", "-c", script], env=polluted, capture_output=True, text=True, timeout=90
+        )
+        assert done.returncode == 0, done.stderr
+        user_arn = admin.admin().user_arn
+        assert done.stdout.split() == [user_arn, user_arn]
+    finally:
+        run_cli("stop", state_dir=state_dir)
+
+
+def test_env_without_a_server_prints_nothing_to_eval_and_fails(tmp_path):
+    process = subprocess.run(
+        [sys.executable, "-m", "localaws", "env", "--state-dir", str(tmp_path / "none")],
+        env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert (process.returncode, process.stdout) == (1, "")
+    assert process.stderr.strip() == "local AWS: not running"
