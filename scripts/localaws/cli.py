@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_env(local: LocalAws, account: str) -> int:
-    from localaws.testing import shell_exports
+    from localaws.environment import shell_exports
 
     if account not in local.state.admins:
         known = ", ".join(sorted(local.state.admins))

@@ -48,6 +48,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from localaws.environment import leaks
+
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STATE_FILE = "state.json"
@@ -125,6 +127,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _prepare_moto_environment() -> None:
+    # moto builds botocore sessions inside the server: the shell's AWS_PROFILE (a profile this
+    # machine may not have: ProfileNotFound on start) or AWS_ENDPOINT_URL_<SERVICE> must not
+    # reach them.
+    for name in [name for name in os.environ if leaks(name)]:
+        del os.environ[name]
     # Must be set before moto builds its IAM backends: PowerUserAccess, AdministratorAccess and
     # the other AWS managed policies exist only with it.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"

@@ -16,8 +16,8 @@ from localaws.server import LocalAws, LocalAwsError, ServerState
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-def cli(*args: str, state_dir: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
+def cli(*args: str, state_dir: Path, **variables: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), **variables}
     return subprocess.Popen(
         [sys.executable, "-m", "localaws", *args, "--state-dir", str(state_dir)],
         env=env,
@@ -27,8 +27,8 @@ def cli(*args: str, state_dir: Path) -> subprocess.Popen[str]:
     )
 
 
-def run_cli(*args: str, state_dir: Path) -> tuple[int, str]:
-    process = cli(*args, state_dir=state_dir)
+def run_cli(*args: str, state_dir: Path, **variables: str) -> tuple[int, str]:
+    process = cli(*args, state_dir=state_dir, **variables)
     out, _ = process.communicate(timeout=90)
     return process.returncode, out
 
@@ -158,9 +158,19 @@ def test_stop_of_a_server_that_died_does_not_signal_its_reused_pid(tmp_path, bys
     again.stop()
 
 
-def test_env_points_a_polluted_shell_at_the_server_as_its_admin(tmp_path):
+# A developer's shell, set up for real AWS: a profile this machine does not have, a session, and
+# service endpoints of their own.
+POLLUTED = {
+    "AWS_PROFILE": "no-such-profile",
+    "AWS_SESSION_TOKEN": "a-token-of-another-session",
+    "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9",
+    "AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:9",
+}
+
+
+def test_a_polluted_shell_starts_the_server_and_env_points_it_at_the_admin(tmp_path):
     state_dir = tmp_path / "state"
-    code, out = run_cli("start", state_dir=state_dir)
+    code, out = run_cli("start", state_dir=state_dir, **POLLUTED)  # the server ignores them
     assert code == 0, out
     try:
         admin = LocalAws.attach(state_dir)
@@ -173,14 +183,7 @@ def test_env_points_a_polluted_shell_at_the_server_as_its_admin(tmp_path):
             f'eval "$({sys.executable} -m localaws env --state-dir {state_dir})" && '
             f'{sys.executable} -c "{who}"'
         )
-        polluted = {
-            **os.environ,
-            "PYTHONPATH": str(SCRIPTS),
-            "AWS_PROFILE": "no-such-profile",
-            "AWS_SESSION_TOKEN": "a-token-of-another-session",
-            "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9",
-            "AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:9",
-        }
+        polluted = {**os.environ, "PYTHONPATH": str(SCRIPTS), **POLLUTED}
         done = subprocess.run(
             ["bash", "-c", script], env=polluted, capture_output=True, text=True, timeout=90
         )
