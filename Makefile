@@ -71,11 +71,11 @@ deploy: setup
 ## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
 .PHONY: preflight audit bench-deploy
 preflight: setup
-	$(ACCOUNT_CHECKS) preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(ACCOUNT_CHECKS_ARGS)
+	@$(ACCOUNT_CHECKS) preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(ACCOUNT_CHECKS_ARGS)
 
 ## audit: read-only report of standing high privilege, roles assumable without MFA, drifted developer roles
 audit: setup
-	$(ACCOUNT_CHECKS) audit $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(ACKNOWLEDGEMENTS),--acknowledgements $(ACKNOWLEDGEMENTS)) $(ACCOUNT_CHECKS_ARGS)
+	@$(ACCOUNT_CHECKS) audit $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(ACKNOWLEDGEMENTS),--acknowledgements $(ACKNOWLEDGEMENTS)) $(ACCOUNT_CHECKS_ARGS)
 
 ## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
 add-me: setup

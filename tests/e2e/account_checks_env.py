@@ -69,6 +69,20 @@ def run_checks(
     return Checked(done.returncode, done.stdout, done.stderr)
 
 
+def run_make(aws: LocalAwsEnv, target: str, config: Path, *args: str) -> Checked:
+    """``make preflight|audit CONFIG=... ACCOUNT_CHECKS_ARGS="..."``, as the README shows it."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", target, f"CONFIG={config}", *args],
+        cwd=recipe.REPO,
+        env=aws.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Checked(done.returncode, done.stdout, done.stderr)
+
+
 def delete_developer(aws: LocalAwsEnv, developer: Developer) -> None:
     """The developer leaves: MFA device, access key and user are deleted."""
     iam = aws.client("iam")

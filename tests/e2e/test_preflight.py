@@ -14,7 +14,13 @@ import pytest
 
 from localaws import recipe
 from localaws.testing import Developer, LocalAwsEnv
-from tests.e2e.account_checks_env import delete_developer, fresh_account, run_checks, write_config
+from tests.e2e.account_checks_env import (
+    delete_developer,
+    fresh_account,
+    run_checks,
+    run_make,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +84,9 @@ def test_a_deleted_principal_fails_the_preflight_and_would_fail_the_deploy(world
     assert "Invalid principal in policy" in row["message"]
     table = run_checks(world.aws, "preflight", "--config", str(config))
     assert table.returncode == 1
+    through_make = run_make(world.aws, "preflight", config, "ACCOUNT_CHECKS_ARGS=--json")
+    assert through_make.returncode == 2  # make's own code for a failed recipe (README)
+    assert through_make.json["passed"] is False  # stdout is the JSON alone
     assert "NOT READY" in table.stdout
 
     # Without the preflight: the deploy fails as IAM refuses the trust policy.
