@@ -58,15 +58,17 @@ bootstrap: setup
 diff: setup
 	$(CDK) diff $(CONFIG_ARGS) $(CDK_ARGS)
 
-# Stacks deployed at once by `make deploy` (CloudFormation runs them in parallel; the CDK CLI
-# still asks before any security-broadening change). scripts/bench_deploy.py measures it.
+# Stacks deployed at once by `make deploy` (CloudFormation runs them in parallel);
+# scripts/bench_deploy.py measures it. scripts/deploy.py asks once before security-broadening
+# changes (REQUIRE_APPROVAL=never skips the question, for pipelines).
 DEPLOY_CONCURRENCY ?= 4
+REQUIRE_APPROVAL ?= broadening
 # ACCOUNT_CHECKS_ARGS: e.g. --json, --profile P, --account-profile 222222222222=P, --assume-role ARN
 ACCOUNT_CHECKS = $(PY) scripts/account_checks
 
-## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time (keeps the approval prompt)
+## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time, after one approval of security-broadening changes
 deploy: setup
-	$(CDK) deploy --all --concurrency $(DEPLOY_CONCURRENCY) --require-approval broadening $(CONFIG_ARGS) $(CDK_ARGS)
+	@$(PY) scripts/deploy.py --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) -- $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
 .PHONY: preflight audit bench-deploy
