@@ -68,7 +68,7 @@ ACCOUNT_CHECKS = $(PY) scripts/account_checks
 
 ## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time, after one approval of security-broadening changes
 deploy: setup
-	@$(PY) scripts/deploy.py --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) -- $(CONFIG_ARGS) $(CDK_ARGS)
+	@$(PY) scripts/deploy.py --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) $(DEPLOY_ARGS) -- $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
 .PHONY: preflight audit bench-deploy

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 EXIT_CDK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NOT_APPROVED = 3
-ASSEMBLY = "cdk.out"
 # `cdk diff` ends with this line whenever it compared the stacks (and not when it failed).
 _DIFF_SUMMARY = re.compile(r"Number of stacks with differences: (\d+)")
 
@@ -45,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         default="broadening",
         help="ask before security-broadening changes (default) or never",
     )
+    parser.add_argument("--output", default="cdk.out", help="the cloud assembly folder")
     parser.add_argument("--cdk", default="cdk", help=argparse.SUPPRESS)
     parser.add_argument("cdk_args", nargs="*", help="arguments for every cdk command (after --)")
     return parser
@@ -54,7 +54,7 @@ def _cdk(cdk: str, *args: str) -> int:
     return subprocess.run([cdk, *args], check=False).returncode
 
 
-def _broadening_changes(cdk: str, extra: Sequence[str]) -> int | None:
+def _broadening_changes(cdk: str, assembly: str, extra: Sequence[str]) -> int | None:
     """Stacks with differences if any change broadens security; 0 if none; None if diff failed.
 
     The diff's output goes to the terminal as it is produced; a copy is kept to tell "found
@@ -64,7 +64,7 @@ def _broadening_changes(cdk: str, extra: Sequence[str]) -> int | None:
         cdk,
         "diff",
         "--app",
-        ASSEMBLY,
+        assembly,
         "--security-only",
         "--fail-on",
         "broadening",
@@ -117,10 +117,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"deploy: --concurrency must be 1..50, not {args.concurrency}", file=sys.stderr)
         return EXIT_BAD_INPUT
     extra: list[str] = list(args.cdk_args)
-    if _cdk(args.cdk, "synth", "--quiet", "--output", ASSEMBLY, *extra):
+    if _cdk(args.cdk, "synth", "--quiet", "--output", args.output, *extra):
         return EXIT_CDK_FAILED
     if args.require_approval == "broadening":
-        stacks = _broadening_changes(args.cdk, extra)
+        stacks = _broadening_changes(args.cdk, args.output, extra)
         if stacks is None:
             print("deploy: cdk diff failed (output above); nothing was deployed", file=sys.stderr)
             return EXIT_CDK_FAILED
@@ -130,7 +130,7 @@ def main(argv: Sequence[str]) -> int:
         args.cdk,
         "deploy",
         "--app",
-        ASSEMBLY,
+        args.output,
         "--all",
         "--concurrency",
         str(args.concurrency),

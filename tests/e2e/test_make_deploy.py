@@ -1,0 +1,141 @@
+"""``make deploy`` on a real terminal against the local AWS: concurrent, and it asks first.
+
+The CDK CLI alone refuses to ask for approval with ``--concurrency`` above 1, so every first
+deploy of developer roles failed; ``scripts/deploy.py`` shows the security-broadening changes,
+asks once on the terminal and deploys only after "y". Without a terminal it refuses them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localaws import recipe
+from localaws.testing import LocalAwsEnv
+from tests.e2e.account_checks_env import fresh_account, write_config
+from tests.e2e.terminal import Terminal
+
+pytestmark = pytest.mark.e2e
+PROMPT = r"Deploy these security-broadening changes to 1 stack\(s\) \(y/n\)\? "
+
+
+def make_deploy(config: Path, out: Path) -> list[str]:
+    return [
+        "make",
+        "--no-print-directory",
+        "deploy",
+        f"CONFIG={config}",
+        f"DEPLOY_ARGS=--output={out}",
+    ]
+
+
+def role_exists(aws: LocalAwsEnv, name: str) -> bool:
+    try:
+        aws.client("iam").get_role(RoleName=name)
+    except ClientError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def account(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> LocalAwsEnv:
+    if local_aws.is_live:
+        pytest.skip("deploys into fresh local accounts")
+    aws = fresh_account(local_aws, "make-deploy")
+    boot = recipe.bootstrap(aws, tmp_path_factory.mktemp("boot"))
+    assert boot.returncode == 0, boot.output
+    return aws
+
+
+def test_make_deploy_asks_once_and_deploys_only_when_approved(account, tmp_path):
+    aws = account
+    first = aws.create_developer("dep-first")
+    config = write_config(tmp_path / "roles.json", aws.account_id, [first.arn])
+    env = recipe._tool_path(aws.env())
+
+    declined = Terminal(make_deploy(config, tmp_path / "out"), env, recipe.REPO)
+    try:
+        shown = declined.wait_for(PROMPT)
+        declined.type("n")
+        status, rest = declined.finish()
+    finally:
+        declined.end()
+    assert "PowerUserAccess" in shown
+    assert "aws:MultiFactorAuthPresent" in shown
+    assert "concurrency is greater than 1" not in declined.output
+    assert status == 2  # make's code for the script's 3
+    assert "deploy: not approved; nothing was deployed" in rest
+    assert not role_exists(aws, "PowerUser-dep-first")
+
+    approved = Terminal(make_deploy(config, tmp_path / "out"), env, recipe.REPO)
+    try:
+        approved.wait_for(PROMPT)
+        approved.type("y")
+        status, rest = approved.finish()
+    finally:
+        approved.end()
+    assert status == 0, approved.output
+    assert role_exists(aws, "PowerUser-dep-first")
+
+    # Nothing broadening left: no question, also without a terminal.
+    again = subprocess.run(
+        make_deploy(config, tmp_path / "out"),
+        cwd=recipe.REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "(y/n)" not in again.stdout
+
+
+def test_without_a_terminal_broadening_changes_are_refused(account, tmp_path):
+    aws = account
+    dev = aws.create_developer("dep-noterm")
+    config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
+    command = [
+        str(recipe.REPO / ".venv" / "bin" / "python"),
+        str(recipe.REPO / "scripts" / "deploy.py"),
+        f"--output={tmp_path / 'out'}",
+        "--",
+        "-c",
+        f"developerRolesFile={config}",
+    ]
+    done = subprocess.run(
+        command,
+        cwd=recipe.REPO,
+        env=recipe._tool_path(aws.env()),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 3
+    assert done.stderr.strip().endswith(
+        "there is no terminal to ask; review them, then run with REQUIRE_APPROVAL=never"
+    )
+    assert "Traceback" not in done.stderr
+    assert not role_exists(aws, f"PowerUser-{dev.user_name}")
+
+
+def test_a_bad_concurrency_fails_before_any_cdk_command(tmp_path):
+    done = subprocess.run(
+        [
+            str(recipe.REPO / ".venv" / "bin" / "python"),
+            str(recipe.REPO / "scripts" / "deploy.py"),
+            "--concurrency",
+            "0",
+            "--cdk",
+            str(tmp_path / "no-such-cdk"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "deploy: --concurrency must be 1..50, not 0"
