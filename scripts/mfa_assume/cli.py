@@ -223,7 +223,7 @@ def deliver(
 
         path = profiles.credentials_path(deps.env)
         try:
-            credfile.write_profile(path, ns.write_profile, creds)
+            credfile.write_profile(path, ns.write_profile, creds, deps.env)
         except OSError as exc:
             raise HelperError(
                 ExitCode.LOCAL_WRITE, f"cannot write {path}: {exc.strerror}"
@@ -263,9 +263,9 @@ def main(
             raise InputError("nothing to run after --; expected -- command [args ...]")
         ns = parse_options(options_argv)
         if ns.write_profile:
-            from mfa_assume.credfile import check_profile_name
+            from mfa_assume.credfile import check_profile_name, check_target
 
-            check_profile_name(ns.write_profile)
+            check_target(check_profile_name(ns.write_profile), deps.env)
         options = Options(
             role_arn=ns.role_arn,
             role_session_name=ns.role_session_name,

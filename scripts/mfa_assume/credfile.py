@@ -3,12 +3,20 @@
 The file is edited as text, not through configparser, so comments and every other profile
 are kept byte for byte; only the named section is replaced (or appended). The write is
 atomic and the result has mode 0600.
+
+A profile is never overwritten when that would lose or shadow credentials the developer
+relies on (:func:`check_target`): one that holds long-term access keys (in either file), one
+that any profile names as its ``source_profile``, and one whose credentials come from
+elsewhere (``role_arn``, ``credential_process``, SSO, web identity), which keys written to
+the credentials file would shadow. This is the only place the helper writes to ``~/.aws``;
+its cache and shortcut files live under ``~/.cache/mfa-assume``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
 from mfa_assume import files
 from mfa_assume.credentials import Credentials
@@ -74,12 +82,71 @@ def check_profile_name(name: str) -> str:
     return name
 
 
-def write_profile(path: str, name: str, creds: Credentials) -> None:
+# Settings that make botocore take a profile's credentials from somewhere other than its keys.
+_OTHER_SOURCES = (
+    "role_arn",
+    "credential_process",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+    "credential_source",
+)
+
+
+def check_target(name: str, env: Mapping[str, str]) -> None:
+    """Refuse (exit 2) to write profile ``name`` where that would lose or shadow credentials.
+
+    Overwriting is allowed for a profile that is absent, or that holds only temporary
+    credentials (an ``aws_session_token``, as this helper writes) and is no other profile's
+    ``source_profile``.
+    """
+    from mfa_assume import profiles
+
+    found = profiles.read_files(env)
+    instead = f"choose another name, e.g. --write-profile {name}-mfa"
+    for path, sections in (
+        (found.credentials_path, found.credentials),
+        (found.config_path, found.config),
+    ):
+        own = sections.get(name) or {}
+        has_keys = "aws_access_key_id" in own or "aws_secret_access_key" in own
+        if has_keys and "aws_session_token" not in own:
+            raise InputError(
+                f"will not write profile {name!r}: it holds long-term access keys in {path}, "
+                f"which this would overwrite; {instead}"
+            )
+    users = sorted(
+        other
+        for sections in (found.config, found.credentials)
+        for other, settings in sections.items()
+        if other != name and settings.get("source_profile") == name
+    )
+    if users:
+        raise InputError(
+            f"will not write profile {name!r}: profile {users[0]!r} uses it as source_profile, "
+            f"and temporary keys there would break it; {instead}"
+        )
+    source = next((key for key in _OTHER_SOURCES if key in (found.config.get(name) or {})), None)
+    if source:
+        raise InputError(
+            f"will not write profile {name!r}: it gets its credentials from {source} in "
+            f"{found.config_path}, which keys written to {found.credentials_path} would "
+            f"shadow; {instead}"
+        )
+
+
+def write_profile(
+    path: str, name: str, creds: Credentials, env: Mapping[str, str] | None = None
+) -> None:
     """Replace (or add) profile ``name`` in the credentials file at ``path``.
 
     A symbolic link (a credentials file kept in a dotfiles repository, say) is followed:
-    the file it points to is replaced, mode 0600, and the link stays.
+    the file it points to is replaced, mode 0600, and the link stays. With ``env``, the
+    files are checked again (:func:`check_target`) just before writing: they may have
+    changed while the code was typed.
     """
+    if env is not None:
+        check_target(name, env)
     path = os.path.realpath(path)
     try:
         with open(path, encoding="utf-8") as handle:

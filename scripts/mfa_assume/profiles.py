@@ -81,6 +81,11 @@ class _Files:
         return {**(config or {}), **(creds or {})}
 
 
+def read_files(env: Mapping[str, str]) -> _Files:
+    """Both files' profiles, parsed once (for checks that look across profiles)."""
+    return _Files(env)
+
+
 def _digest(name: str, section: Section) -> str:
     from mfa_assume.cache import sha256_hex  # not hashlib: ~3 ms on every cache hit
 

@@ -103,3 +103,77 @@ def test_dangling_symlink_creates_the_target_file(tmp_path):
     credfile.write_profile(str(link), "temp", make_creds())
     assert link.is_symlink()
     assert (tmp_path / "missing").read_text().startswith("[temp]\n")
+
+
+ROLE = "role_arn = arn:aws:iam::123456789012:role/x\n"
+LONG_TERM = "aws_access_key_id = TESTKEYIDBASE0000001\naws_secret_access_key = base\n"
+TEMPORARY = f"aws_access_key_id = {TEMP_KEY_ID}\naws_secret_access_key = s\naws_session_token = t\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "credentials", "refusal"),
+    [
+        pytest.param("", f"[default]\n{LONG_TERM}", "long-term access keys", id="keys-in-creds"),
+        pytest.param(f"[default]\n{LONG_TERM}", "", "long-term access keys", id="keys-in-config"),
+        pytest.param(
+            "",
+            "[default]\naws_secret_access_key = only-the-secret\n",
+            "long-term access keys",
+            id="a-secret-alone",
+        ),
+        pytest.param(
+            f"[profile dev]\n{ROLE}source_profile = default\n",
+            f"[default]\n{TEMPORARY}",
+            "profile 'dev' uses it as source_profile",
+            id="source-profile-of-another",
+        ),
+        pytest.param(
+            f"[default]\n{ROLE}credential_source = Ec2InstanceMetadata\n",
+            "",
+            "it gets its credentials from role_arn",
+            id="role-profile",
+        ),
+        pytest.param(
+            "[default]\ncredential_process = mfa-assume --profile x --format json\n",
+            "",
+            "it gets its credentials from credential_process",
+            id="credential-process-profile",
+        ),
+        pytest.param(
+            "[default]\nsso_session = corp\nsso_account_id = 123456789012\n",
+            "",
+            "it gets its credentials from sso_session",
+            id="sso-profile",
+        ),
+    ],
+)
+def test_profiles_holding_or_feeding_credentials_are_never_overwritten(
+    aws_home, config, credentials, refusal
+):
+    env = aws_home(config=config, credentials=credentials)
+    with pytest.raises(InputError, match=refusal) as caught:
+        credfile.check_target("default", env)
+    assert "choose another name, e.g. --write-profile default-mfa" in caught.value.message
+    path = f"{env['HOME']}/.aws/credentials"
+    with pytest.raises(InputError, match=refusal):
+        credfile.write_profile(path, "default", make_creds(), env)
+    with open(path) as handle:
+        assert handle.read() == credentials
+
+
+@pytest.mark.parametrize(
+    ("credentials", "name"),
+    [
+        pytest.param(f"[default]\n{LONG_TERM}", "alice-temp", id="a-new-name"),
+        pytest.param(f"[default]\n{LONG_TERM}[t]\n{TEMPORARY}", "t", id="temporary-keys"),
+    ],
+)
+def test_a_new_profile_or_one_with_temporary_keys_is_written(aws_home, credentials, name):
+    env = aws_home(config="", credentials=credentials)
+    path = f"{env['HOME']}/.aws/credentials"
+    credfile.write_profile(path, name, make_creds(), env)
+    credfile.write_profile(path, name, make_creds(), env)  # its own profile, again
+    with open(path) as handle:
+        text = handle.read()
+    assert text.startswith(f"[default]\n{LONG_TERM}")
+    assert f"[{name}]\naws_access_key_id = {TEMP_KEY_ID}\n" in text
