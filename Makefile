@@ -23,7 +23,7 @@ CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
 
-$(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/pyproject.toml
+$(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# cdk.json runs the app with python -O (no jsii runtime type checks); pip compiles only
@@ -31,14 +31,14 @@ $(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/pyproject.toml
 	$(PY) -O -m compileall -q -j0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
 	@touch $@
 
-$(CHECKOV_STAMP): scripts/checkov-requirements.txt $(PY_STAMP)
+$(CHECKOV_STAMP): scripts/dev/checkov-requirements.txt $(PY_STAMP)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/checkov-requirements.txt
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/dev/checkov-requirements.txt
 	@touch $@
 
-$(AWSCLI_STAMP): scripts/awscli-requirements.txt $(PY_STAMP)
+$(AWSCLI_STAMP): scripts/dev/awscli-requirements.txt $(PY_STAMP)
 	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
-	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/awscli-requirements.txt
+	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/dev/awscli-requirements.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
@@ -59,16 +59,19 @@ diff: setup
 	$(CDK) diff $(CONFIG_ARGS) $(CDK_ARGS)
 
 # Stacks deployed at once by `make deploy` (CloudFormation runs them in parallel);
-# scripts/bench_deploy.py measures it. scripts/deploy.py asks once before security-broadening
+# devtools.bench_deploy measures it. `developer-roles deploy` asks once before security-broadening
 # changes (REQUIRE_APPROVAL=never skips the question, for pipelines).
 DEPLOY_CONCURRENCY ?= 4
 REQUIRE_APPROVAL ?= broadening
 # ACCOUNT_CHECKS_ARGS: e.g. --json, --profile P, --account-profile 222222222222=P, --assume-role ARN
-ACCOUNT_CHECKS = $(PY) scripts/account_checks
+# The operators' command (scripts/developer_roles); make reports any failure of it as 2, the
+# command itself exits 0/1/2/3 (developer-roles COMMAND --help).
+OPS = $(VENV)/bin/developer-roles
+ACCOUNT_CHECKS = $(OPS)
 
 ## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time, after one approval of security-broadening changes
 deploy: setup
-	@$(PY) scripts/deploy.py --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) $(DEPLOY_ARGS) -- $(CONFIG_ARGS) $(CDK_ARGS)
+	@$(OPS) deploy --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) $(DEPLOY_ARGS) -- $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
 .PHONY: preflight audit bench-deploy
@@ -81,22 +84,26 @@ audit: setup
 
 ## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
 add-me: setup
-	$(PY) scripts/add_caller.py $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE))
+	$(OPS) add-me $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE))
 
 ## config-schema: regenerate schema/developer-roles.schema.json and the README's configuration reference
 .PHONY: config-schema managed-policies
 config-schema: setup
-	$(PY) -m stacks.config_format
+	$(PY) -m developer_roles.config.format
 
 ## managed-policies: refresh stacks/data/aws-managed-policies.txt from moto's snapshot of AWS's managed policies
 managed-policies: setup
-	$(PY) scripts/gen_managed_policies.py
+	$(PY) -m devtools.gen_managed_policies
+
+# The installable packages (requirements.txt installs each in editable mode).
+PACKAGES := developer_role developer_roles mfa_assume localaws trustcheck devtools
 
 ## lint: ruff (lint and format check) and mypy
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy .
+	$(VENV)/bin/mypy $(addprefix -p ,$(PACKAGES))
+	$(VENV)/bin/mypy
 
 fmt: setup
 	$(VENV)/bin/ruff format .
@@ -116,27 +123,27 @@ test: lint test-tools
 
 ## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
 trustcheck: setup
-	PYTHONPATH=scripts $(PY) -m trustcheck $(TRUSTCHECK_ARGS)
+	$(PY) -m trustcheck $(TRUSTCHECK_ARGS)
 
 ## check-templates: cfn-lint and checkov (offline) on the synthesized templates
 check-templates: setup
-	$(PY) scripts/check_templates.py
+	$(PY) -m devtools.check_templates
 
 ## demo: the whole MFA recipe on the built-in local AWS (moto), with the real CDK CLI
 demo: setup
-	$(PY) scripts/demo.py
+	$(PY) -m devtools.demo
 
 ## bench-helper: cache-hit time of the helper (pip-installed in a fresh venv) against `python -c pass` and `import boto3`
 bench-helper: setup
-	$(PY) scripts/bench_helper_cache.py $(BENCH_HELPER_ARGS)
+	$(PY) -m devtools.bench_helper_cache $(BENCH_HELPER_ARGS)
 
 ## bench-synth: synthesis time at 1, 100, 1,000 and 5,000 principals against a plain JavaScript CDK app
 bench-synth: setup
-	$(PY) scripts/bench_synth.py $(BENCH_ARGS)
+	$(PY) -m devtools.bench_synth $(BENCH_ARGS)
 
 ## bench-deploy: cdk deploy --all of 1,000 principals (7 stacks) on the local AWS, DEPLOY_CONCURRENCY at a time against one at a time
 bench-deploy: setup
-	$(PY) scripts/bench_deploy.py --concurrency $(DEPLOY_CONCURRENCY) $(BENCH_DEPLOY_ARGS)
+	$(PY) -m devtools.bench_deploy --concurrency $(DEPLOY_CONCURRENCY) $(BENCH_DEPLOY_ARGS)
 
 bench: bench-helper bench-synth
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from aws_cdk import App
 
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
 from stacks.app_builder import build_app, resolved
 from stacks.app_context import APP_CONTEXT
-from stacks.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
 from stacks.profiles import PROFILES_FILE, render_profiles
 
 

@@ -6,10 +6,10 @@ import os
 
 from aws_cdk import App, Environment, Stack
 
-from stacks.config_model import RolesConfig, Target
+from developer_roles.config.layout import IDENTITY_STACK_NAME, plan_stacks
+from developer_roles.config.model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
-from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
-from stacks.layout import plan_stacks
+from stacks.identity_stack import IdentityAccessStack
 from stacks.nag import add_checks
 
 PIPELINE_STACK_NAME = "DeveloperRolesPipeline"

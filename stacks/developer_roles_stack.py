@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from developer_role import DeveloperRole, aws_managed_policy
-from stacks.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
+from developer_roles.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
 from stacks.outputs import StackOutputs, role_arn_value
 
 PRINCIPAL_TAG = "developer-role:principal"

@@ -17,11 +17,10 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from developer_role import TRUST_ACTIONS, mfa_conditions, policy_length
-from stacks.config_model import ConfigError, RolesConfig, RoleSpec
+from developer_roles.config.layout import GROUP_NAME
+from developer_roles.config.model import ConfigError, RolesConfig, RoleSpec
 
 MAX_MANAGED_POLICY_LENGTH = 6144
-GROUP_NAME = "PowerUserDevelopers"
-IDENTITY_STACK_NAME = "DeveloperRoleAccess"
 
 
 def _arns(config: RolesConfig, role_name: str, partition: str) -> list[str]:

@@ -12,10 +12,10 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from stacks.config_model import PipelineSpec, RolesConfig, Target
+from developer_roles.config.layout import IDENTITY_STACK_NAME, StackPlan
+from developer_roles.config.model import PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
-from stacks.identity_stack import IDENTITY_STACK_NAME, IdentityAccessStack
-from stacks.layout import StackPlan
+from stacks.identity_stack import IdentityAccessStack
 from stacks.nag import acknowledge_wildcards
 
 SYNTH_COMMANDS = ["make synth"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from stacks.config_model import RoleSpec, Target
+from developer_roles.config.model import RoleSpec, Target
 
 PROFILES_FILE = "aws-config-profiles.ini"
-# The installed helper (pipx install ./scripts), found on the developer's PATH: never a path
-# of the machine that ran synthesis.
+# The installed helper (pipx install ./scripts/mfa_assume), found on the developer's PATH:
+# never a path of the machine that ran synthesis.
 HELPER_COMMAND = "mfa-assume"
 
 
@@ -45,7 +45,8 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     lines = [
         "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
-        f"# The '{HELPER_COMMAND}' command: pipx install ./scripts (see docs/helper.md).",
+        f"# The '{HELPER_COMMAND}' command: pipx install ./scripts/mfa_assume "
+        "(see docs/helper.md).",
     ]
     if any(t.account is None for t in targets):
         lines.append(

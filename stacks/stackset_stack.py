@@ -16,10 +16,10 @@ from aws_cdk import aws_cloudformation as cfn
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from developer_roles.config.layout import StackPlan
+from developer_roles.config.model import ConfigError, RoleSpec, StackSetSpec
 from stacks.app_context import APP_CONTEXT
-from stacks.config_model import ConfigError, RoleSpec, StackSetSpec
 from stacks.developer_roles_stack import DeveloperRolesStack
-from stacks.layout import StackPlan
 
 MAX_TEMPLATE_BODY = 51_200
 

@@ -109,7 +109,7 @@ def test_creation_stacks_come_back_with_debug(tmp_path: Path) -> None:
     assert "aws:cdk:creationStack" in metadata_types(tmp_path)
 
 
-MISTAKES = REPO / "tests" / "stacks" / "config_mistakes"
+MISTAKES = REPO / "tests" / "developer_roles" / "config" / "config_mistakes"
 
 
 @pytest.mark.parametrize(

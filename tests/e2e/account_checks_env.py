@@ -1,5 +1,5 @@
 """Helpers for the preflight and audit end-to-end tests: a fresh local account per test, and
-the account checks run as a user runs them (``python scripts/account_checks ...``)."""
+the account checks run as a user runs them (the installed ``developer-roles`` command)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 from localaws import recipe
 from localaws.testing import Developer, LocalAwsEnv
 
-CHECKS = recipe.REPO / "scripts" / "account_checks"
+CHECKS = Path(sys.executable).parent / "developer-roles"  # the installed command
 
 
 def fresh_account(local_aws: LocalAwsEnv, name: str) -> LocalAwsEnv:
@@ -58,7 +58,7 @@ def run_checks(
 ) -> Checked:
     environment = {k: v for k, v in {**aws.env(credentials), **env}.items() if k not in drop}
     done = subprocess.run(
-        [sys.executable, str(CHECKS), *args],
+        [str(CHECKS), *args],
         cwd=recipe.REPO,
         env=environment,
         capture_output=True,

@@ -13,7 +13,7 @@ keep its interface stable. It yields a ``localaws.testing.LocalAwsEnv``:
 ``session(creds=None)``, ``client(service, creds=None)``
     boto3 for the admin or any ``Credentials``; no retries locally.
 ``env(creds=None, **extra)``
-    Environment for a subprocess (``cdk``, ``scripts/assume_role.py``): the credentials,
+    Environment for a subprocess (``cdk``, ``mfa-assume``): the credentials,
     AWS_REGION, CDK_DEFAULT_ACCOUNT/REGION, AWS_ENDPOINT_URL locally; no ambient profile.
 ``create_developer(name, account_id=None)``
     IAM user + access key + enabled virtual MFA device; returns a ``Developer`` (``arn``,

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
-from account_checks.audit import expected_trust
 
+from developer_roles.audit import expected_trust
+from developer_roles.config import load_config
 from localaws.testing import LocalAwsEnv
-from stacks.config import load_config
 from tests.e2e.account_checks_env import fresh_account, run_checks, write_config
 
 pytestmark = pytest.mark.e2e

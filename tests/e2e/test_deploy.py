@@ -19,7 +19,7 @@ from localaws.testing import Credentials, Developer, LocalAwsEnv
 
 pytestmark = pytest.mark.e2e
 
-# Exit codes of scripts/assume_role.py (see its --help).
+# Exit codes of mfa-assume (see its --help).
 EXIT_ROLE_REQUIRES_MFA = 5
 EXIT_MFA_REJECTED = 6
 EXIT_DURATION_ABOVE_MAXIMUM = 9

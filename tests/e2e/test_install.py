@@ -1,10 +1,11 @@
-"""The helper as developers install it: ``pip install ./scripts`` into a fresh virtual
+"""The helper as developers install it: ``pip install ./scripts/mfa_assume`` into a fresh virtual
 environment, then used from another directory with nothing of the repository on the path.
 
-One environment for the module. The source is a copy of ``scripts/`` (what
-``pipx install ./scripts`` or ``git+...#subdirectory=scripts`` reads): pip builds in the source
-folder, and a ``build/`` left in the working tree would be picked up by later builds. The
-package's dependencies (boto3) come from the pip index or its cache, like for a developer.
+One environment for the module. The source is a copy of ``scripts/mfa_assume/src/mfa_assume/`` (what
+``pipx install ./scripts/mfa_assume`` or ``git+...#subdirectory=scripts/mfa_assume`` reads):
+pip builds in the source folder, and a ``build/`` left in the working tree would be picked up
+by later builds. The package's dependencies (boto3) come from the pip index or its cache,
+like for a developer.
 The role is created with iam:CreateRole and the trust policy the app synthesizes.
 """
 
@@ -33,7 +34,7 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGE_SOURCE = REPO / "scripts"
+PACKAGE_SOURCE = REPO / "scripts" / "mfa_assume"
 INSTALL_TIMEOUT = 600  # pip resolves and installs boto3
 DEVELOPER = "install-erin"
 PROFILE = "installed-power-user-mfa"
@@ -210,7 +211,7 @@ def test_installed_command_takes_a_token_code_without_a_terminal(installed, role
 
 
 def test_installs_from_a_git_url_with_a_subdirectory(tmp_path):
-    """``pip install "git+URL#subdirectory=scripts"``, here from this repository's commit."""
+    """``pip install "git+URL#subdirectory=scripts/mfa_assume"``, from this repository's commit."""
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     home = tmp_path / "home"
@@ -226,7 +227,7 @@ def test_installs_from_a_git_url_with_a_subdirectory(tmp_path):
         "--quiet",
         "--disable-pip-version-check",
         "--no-deps",
-        f"git+file://{REPO}#subdirectory=scripts",
+        f"git+file://{REPO}#subdirectory=scripts/mfa_assume",
     )
     assert pip.returncode == 0, pip.stdout + pip.stderr
     done = target.run("mfa-assume", "--version")

@@ -1,7 +1,7 @@
 """``make deploy`` on a real terminal against the local AWS: concurrent, and it asks first.
 
 The CDK CLI alone refuses to ask for approval with ``--concurrency`` above 1, so every first
-deploy of developer roles failed; ``scripts/deploy.py`` shows the security-broadening changes,
+deploy of developer roles failed; ``developer-roles deploy`` shows the security-broadening changes,
 asks once on the terminal and deploys only after "y". Without a terminal it refuses them.
 """
 
@@ -99,8 +99,8 @@ def test_without_a_terminal_broadening_changes_are_refused(account, tmp_path):
     dev = aws.create_developer("dep-noterm")
     config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
     command = [
-        str(recipe.REPO / ".venv" / "bin" / "python"),
-        str(recipe.REPO / "scripts" / "deploy.py"),
+        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
+        "deploy",
         f"--output={tmp_path / 'out'}",
         "--",
         "-c",
@@ -126,8 +126,8 @@ def test_without_a_terminal_broadening_changes_are_refused(account, tmp_path):
 def test_a_bad_concurrency_fails_before_any_cdk_command(tmp_path):
     done = subprocess.run(
         [
-            str(recipe.REPO / ".venv" / "bin" / "python"),
-            str(recipe.REPO / "scripts" / "deploy.py"),
+            str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
+            "deploy",
             "--concurrency",
             "0",
             "--cdk",

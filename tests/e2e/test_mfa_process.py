@@ -71,7 +71,7 @@ def assume(local_aws: LocalAwsEnv, setup: Setup, code: str) -> subprocess.Comple
     )
     args = ["--profile", PROFILE, "--refresh", "--format", "json"]
     return subprocess.run(
-        [sys.executable, str(recipe.ASSUME_HELPER), *args],
+        [*recipe.ASSUME_HELPER, *args],
         env=env,
         capture_output=True,
         text=True,

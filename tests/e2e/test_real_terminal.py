@@ -232,8 +232,8 @@ CLIENTS = [
 def aws_cli() -> None:
     if not AWS_CLI.exists():
         pytest.fail(
-            f"{AWS_CLI} is missing: run `make setup` (it installs scripts/awscli-requirements.txt "
-            "into .venv/tools/awscli)"
+            f"{AWS_CLI} is missing: run `make setup` (it installs "
+            "scripts/dev/awscli-requirements.txt into .venv/tools/awscli)"
         )
 
 

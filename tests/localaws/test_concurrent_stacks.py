@@ -3,7 +3,7 @@
 The local AWS serializes CloudFormation requests (``moto_compat.serialize_cloudformation``):
 moto's lazily created stack resources are not safe under concurrent requests. This small case
 does not reproduce moto's race by itself (it needs the CDK CLI's 7 stacks of ~150 roles; see
-``scripts/bench_deploy.py``, which checks every role); it holds the behaviour users rely on.
+``python -m devtools.bench_deploy``, which checks every role); it holds the behaviour users rely on.
 """
 
 from __future__ import annotations

@@ -13,11 +13,9 @@ import pytest
 
 from localaws.server import LocalAws, LocalAwsError, ServerState
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
 
 def cli(*args: str, state_dir: Path, **variables: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), **variables}
+    env = {**os.environ, **variables}
     return subprocess.Popen(
         [sys.executable, "-m", "localaws", *args, "--state-dir", str(state_dir)],
         env=env,
@@ -183,7 +181,7 @@ def test_a_polluted_shell_starts_the_server_and_env_points_it_at_the_admin(tmp_p
             f'eval "$({sys.executable} -m localaws env --state-dir {state_dir})" && '
             f'{sys.executable} -c "{who}"'
         )
-        polluted = {**os.environ, "PYTHONPATH": str(SCRIPTS), **POLLUTED}
+        polluted = {**os.environ, **POLLUTED}
         done = subprocess.run(
             ["bash", "-c", script], env=polluted, capture_output=True, text=True, timeout=90
         )
@@ -197,7 +195,7 @@ def test_a_polluted_shell_starts_the_server_and_env_points_it_at_the_admin(tmp_p
 def test_env_without_a_server_prints_nothing_to_eval_and_fails(tmp_path):
     process = subprocess.run(
         [sys.executable, "-m", "localaws", "env", "--state-dir", str(tmp_path / "none")],
-        env={**os.environ, "PYTHONPATH": str(SCRIPTS)},
+        env=dict(os.environ),
         capture_output=True,
         text=True,
         timeout=90,

@@ -9,8 +9,8 @@ import pytest
 from aws_cdk import App
 from aws_cdk import aws_iam as iam
 
+from developer_roles.config import validate
 from stacks.app_builder import build_app
-from stacks.config import validate
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
 

@@ -7,8 +7,8 @@ from typing import Any
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Capture, Match, Template
 
+from developer_roles.config import validate
 from stacks.app_builder import build_app
-from stacks.config import validate
 
 IDENTITY = "999999999999"
 TARGETS = [

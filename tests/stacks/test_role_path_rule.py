@@ -12,9 +12,9 @@ import pytest
 
 from developer_role import validation
 from developer_role.validation import path_error, role_name_error
+from developer_roles.config import ConfigError, validate
 from mfa_assume import checks
 from mfa_assume.errors import InputError
-from stacks.config import ConfigError, validate
 from stacks.profiles import role_arn
 
 ALICE = "arn:aws:iam::123456789012:user/alice"

@@ -10,9 +10,9 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 
+from developer_roles.config import validate
+from developer_roles.config.layout import plan_stacks
 from stacks.app_builder import build_app
-from stacks.config import validate
-from stacks.layout import plan_stacks
 from stacks.pipeline_stack import DeveloperRolesPipelineStack, DeveloperRolesStage
 
 IDENTITY = "999999999999"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aws_cdk import App
 
+from developer_roles.config import validate
 from stacks.app_builder import build_app
-from stacks.config import validate
 
 MAX_RESOURCES = 500
 MAX_OUTPUTS = 200

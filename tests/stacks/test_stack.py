@@ -14,8 +14,8 @@ from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 
 from developer_role import DeveloperRole
+from developer_roles.config import validate
 from stacks.app_builder import build_app
-from stacks.config import validate
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
 BOB = "arn:aws:iam::123456789012:user/bob"

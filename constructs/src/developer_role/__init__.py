@@ -14,17 +14,22 @@ if TYPE_CHECKING:
     from developer_role.mfa_checks import MfaTrustChecks
     from developer_role.mfa_rule import TrustFinding, trust_findings
     from developer_role.role import (
-        POWER_USER_ACCESS,
         DeveloperRole,
         DeveloperRoleError,
         aws_managed_policy,
     )
-    from developer_role.trust import TRUST_ACTIONS, mfa_conditions, policy_length, trust_policy
+    from developer_role.trust import (
+        POWER_USER_ACCESS,
+        TRUST_ACTIONS,
+        mfa_conditions,
+        policy_length,
+        trust_policy,
+    )
 
 __version__ = "0.2.0"
 
 _MODULES = {
-    "POWER_USER_ACCESS": "role",
+    "POWER_USER_ACCESS": "trust",
     "DeveloperRole": "role",
     "DeveloperRoleError": "role",
     "aws_managed_policy": "role",

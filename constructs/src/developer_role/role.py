@@ -11,15 +11,13 @@ from aws_cdk import CfnTag, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from developer_role.trust import pattern_accounts, trust_policy
+from developer_role.trust import POWER_USER_ACCESS, pattern_accounts, trust_policy
 from developer_role.validation import (
     mfa_age_error,
     path_error,
     role_name_error,
     session_duration_error,
 )
-
-POWER_USER_ACCESS = "PowerUserAccess"
 
 
 class DeveloperRoleError(ValueError):

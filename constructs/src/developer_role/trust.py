@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# The AWS managed policy every developer role carries.
+POWER_USER_ACCESS = "PowerUserAccess"
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity")
 _ARN_ACCOUNT = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):")
 

@@ -1,0 +1,131 @@
+"""The one place that creates AWS clients for the account checks.
+
+``Accounts`` hands out clients per account ID: the default credentials (the caller's account),
+a named profile per account (``--account-profile 222222222222=prod-readonly``), or a role to
+assume in each account (``--assume-role 'arn:aws:iam::{account}:role/...'``, as the pipeline
+does with the CDK's read-only lookup role). Endpoints come from the usual SDK settings
+(``AWS_ENDPOINT_URL`` for the local AWS in tests). Tests substitute this class, nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from developer_roles.report import BadInput
+
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
+
+
+def is_denied(error: ClientError) -> bool:
+    return str(error.response.get("Error", {}).get("Code")) in _DENIED_CODES
+
+
+def not_checked(error: ClientError, action: str) -> str:
+    """The row text for a call that failed: 'not checked: iam:GetUser denied' and the like."""
+    if is_denied(error):
+        return f"not checked: {action} denied"
+    info = error.response.get("Error", {})
+    return f"not checked: {action} failed ({info.get('Code')}: {info.get('Message')})"
+
+
+@dataclass
+class Accounts:
+    """Clients per account; ``caller_account`` is the account of the default credentials."""
+
+    region: str | None = None
+    profile: str | None = None
+    account_profiles: Mapping[str, str] = field(default_factory=dict)
+    assume_role: str | None = None  # ARN template with {account} (and {region})
+    _sessions: dict[str, boto3.Session | None] = field(default_factory=dict, init=False)
+    _caller: tuple[str, str] | None = field(default=None, init=False)
+
+    def _base(self) -> boto3.Session:
+        try:
+            return boto3.Session(profile_name=self.profile, region_name=self.region)
+        except BotoCoreError as error:
+            raise BadInput(f"cannot use profile {self.profile!r}: {error}") from error
+
+    def caller(self) -> tuple[str, str]:
+        """(account, ARN) of the default credentials, or :class:`BadInput` without any."""
+        if self._caller is None:
+            try:
+                identity = self._base().client("sts", config=_CONFIG).get_caller_identity()
+            except NoCredentialsError as error:
+                raise BadInput(
+                    "no AWS credentials: set AWS_PROFILE or pass --profile (the checks only read)"
+                ) from error
+            except (ClientError, BotoCoreError) as error:
+                raise BadInput(
+                    f"cannot identify the caller (sts:GetCallerIdentity): {error}"
+                ) from error
+            self._caller = (str(identity["Account"]), str(identity["Arn"]))
+        return self._caller
+
+    @property
+    def caller_account(self) -> str:
+        return self.caller()[0]
+
+    def session(self, account: str) -> boto3.Session | None:
+        """A session acting in ``account``, or None when no credentials reach it."""
+        if account in self._sessions:
+            return self._sessions[account]
+        session: boto3.Session | None = None
+        if account in self.account_profiles:
+            try:
+                session = boto3.Session(
+                    profile_name=self.account_profiles[account], region_name=self.region
+                )
+            except BotoCoreError as error:
+                raise BadInput(f"--account-profile {account}: {error}") from error
+        elif self.assume_role:
+            session = self._assumed(account)
+        elif account == self.caller_account:
+            session = self._base()
+        self._sessions[account] = session
+        return session
+
+    def _assumed(self, account: str) -> boto3.Session:
+        region = self.region or self._base().region_name or "us-east-1"
+        arn = (self.assume_role or "").format(account=account, region=region)
+        sts = self._base().client("sts", config=_CONFIG)
+        try:
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName="developer-roles-preflight")
+        except ClientError as error:
+            raise BadInput(f"cannot assume {arn}: {error}") from error
+        c = creds["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+            region_name=region,
+        )
+
+    def client(self, account: str, service: str, region: str | None = None) -> Any | None:
+        session = self.session(account)
+        if session is None:
+            return None
+        return session.client(
+            service,  # type: ignore[call-overload]
+            region_name=region or self.region or session.region_name or "us-east-1",
+            config=_CONFIG,
+        )
+
+    def reach(self, account: str, service: str, region: str | None = None) -> Any:
+        """A client in an account known to be reachable (``session`` is not None)."""
+        client = self.client(account, service, region)
+        if client is None:
+            raise BadInput(self.how_to_reach(account))
+        return client
+
+    def how_to_reach(self, account: str) -> str:
+        return (
+            f"no credentials for account {account} (yours are for {self.caller_account}); "
+            f"pass --account-profile {account}=PROFILE or --assume-role"
+        )

@@ -1,0 +1,118 @@
+"""``developer-roles preflight|audit``: parse, call the checks, print; nothing else.
+
+Exit codes (see ``developer_roles.report``): 0 ready / no finding, 1 a deploy would fail / a
+finding, 2 bad input or no usable credentials (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from developer_roles.aws import Accounts
+from developer_roles.config import CONTEXT_KEY, load_config
+from developer_roles.config.model import ConfigError, RolesConfig
+from developer_roles.report import EXIT_BAD_INPUT, BadInput, Result, exit_code, to_json, to_table
+
+
+def _account_profile(value: str) -> tuple[str, str]:
+    account, sep, profile = value.partition("=")
+    if not sep or not (account.isdigit() and len(account) == 12) or not profile:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected ACCOUNT=PROFILE with a 12-digit account ID"
+        )
+    return account, profile
+
+
+def _role_template(value: str) -> str:
+    if "{account}" not in value or not value.startswith("arn:"):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected a role ARN with an {{account}} placeholder, such as "
+            "arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}"
+        )
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="developer-roles", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="JSON instead of the table")
+    common.add_argument("--profile", help="AWS profile of your usual credentials")
+    common.add_argument("--region", help="region of the CDK bootstrap stack (default: targets')")
+    common.add_argument(
+        "--account-profile",
+        type=_account_profile,
+        action="append",
+        default=[],
+        metavar="ACCOUNT=PROFILE",
+        help="credentials for another account (repeatable)",
+    )
+    common.add_argument(
+        "--assume-role",
+        type=_role_template,
+        metavar="ARN_TEMPLATE",
+        help="assume this role in each account ({account}, {region} are filled in)",
+    )
+    common.add_argument("--config", type=Path, help="JSON or YAML configuration (else cdk.json)")
+    sub.add_parser("preflight", parents=[common], help="would `make deploy` succeed?")
+    audit = sub.add_parser("audit", parents=[common], help="who holds high privilege, and how")
+    audit.add_argument("--account", help="the account to audit (default: your credentials')")
+    audit.add_argument(
+        "--acknowledgements",
+        type=Path,
+        help="YAML or JSON list of accepted findings, each with check, subject and reason",
+    )
+    return parser
+
+
+def load(config_path: Path | None) -> RolesConfig:
+    if config_path is not None:
+        return load_config(None, str(config_path), Path.cwd())
+    try:
+        context = json.loads((Path.cwd() / "cdk.json").read_text(encoding="utf-8"))["context"]
+    except (OSError, ValueError, KeyError) as error:
+        raise BadInput(f"cannot read the configuration from cdk.json: {error}") from error
+    return load_config(context.get(CONTEXT_KEY), None, Path.cwd())
+
+
+def run(argv: Sequence[str]) -> tuple[str, list[Result]]:
+    args = _parser().parse_args(argv)
+    accounts = Accounts(
+        region=args.region,
+        profile=args.profile,
+        account_profiles=dict(args.account_profile),
+        assume_role=args.assume_role,
+    )
+    if args.command == "preflight":
+        from developer_roles.preflight import run_preflight
+
+        return "preflight", run_preflight(load(args.config), accounts)
+    from developer_roles.audit import load_acknowledgements, run_audit
+
+    acknowledged = load_acknowledgements(args.acknowledgements)
+    config = load(args.config) if args.config or (Path.cwd() / "cdk.json").exists() else None
+    account = args.account or accounts.caller_account
+    return "audit", run_audit(accounts, account, config=config, acknowledged=acknowledged)
+
+
+def main(argv: Sequence[str]) -> int:
+    json_output = "--json" in argv
+    try:
+        command, results = run(argv)
+    except ConfigError as error:
+        print(error.report("nothing was checked"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as error:
+        print(f"account checks: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ClientError, BotoCoreError) as error:
+        print(f"account checks: AWS call failed: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(to_json(command, results) if json_output else to_table(command, results))
+    return exit_code(results)

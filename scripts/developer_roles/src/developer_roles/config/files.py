@@ -1,0 +1,233 @@
+"""Reading a configuration file or context text into plain data, with one-line errors.
+
+YAML is read as PyYAML reads it (YAML 1.1), with three changes that keep what the user wrote
+visible to the validator: a number keeps the text it was written as (:class:`WrittenInt`,
+:class:`WrittenFloat`), so that an account ID that YAML turned into a number can be shown as
+written; ``yes``/``no``/``on``/``off`` become :class:`YamlBoolWord` (a boolean where one is
+expected, refused where text is); a date stays text. A key given twice is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from developer_roles.config.model import ConfigError
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # 5,000 principals with settings take about 2 MB
+MAX_VALUES = 1_000_000  # after YAML aliases are expanded
+_BOMS = {
+    b"\xef\xbb\xbf": "a UTF-8 byte order mark (BOM)",
+    b"\xff\xfe": "a UTF-16 byte order mark",
+    b"\xfe\xff": "a UTF-16 byte order mark",
+}
+
+
+class WrittenInt(int):
+    """An integer read from YAML, with the text it was written as."""
+
+    written: str
+
+
+class WrittenFloat(float):
+    """A float read from YAML, with the text it was written as."""
+
+    written: str
+
+
+class YamlBoolWord:
+    """``yes``, ``no``, ``on``, ``off``, ``y``, ``n``: booleans in YAML 1.1, text in YAML 1.2."""
+
+    __slots__ = ("value", "written")
+
+    def __init__(self, written: str, value: bool) -> None:
+        self.written = written
+        self.value = value
+
+    def __repr__(self) -> str:
+        return self.written
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, YamlBoolWord) and other.written == self.written
+
+    def __hash__(self) -> int:
+        return hash(("YamlBoolWord", self.written))
+
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    pass
+
+
+def _int(loader: Any, node: yaml.ScalarNode) -> object:
+    value = WrittenInt(yaml.SafeLoader.construct_yaml_int(loader, node))
+    value.written = str(node.value)
+    return value
+
+
+def _float(loader: Any, node: yaml.ScalarNode) -> object:
+    value = WrittenFloat(yaml.SafeLoader.construct_yaml_float(loader, node))
+    value.written = str(node.value)
+    return value
+
+
+def _bool(loader: Any, node: yaml.ScalarNode) -> object:
+    value = yaml.SafeLoader.construct_yaml_bool(loader, node)
+    if str(node.value).lower() in ("true", "false"):
+        return value
+    return YamlBoolWord(str(node.value), bool(value))
+
+
+def _text(loader: Any, node: yaml.ScalarNode) -> object:
+    return str(node.value)
+
+
+def _mapping(loader: Any, node: yaml.MappingNode) -> object:
+    loader.flatten_mapping(node)
+    result: dict[Hashable, object] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be text", key_node.start_mark
+            )
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _float)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _bool)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+
+
+def read_config_file(path: Path, source: str | None = None) -> object:
+    """The data in a JSON or YAML file (by its suffix), or a one-line :class:`ConfigError`.
+
+    ``source`` names the file in messages (default: the path)."""
+    source = str(path) if source is None else source
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(["is a directory; give the path of a JSON or YAML file"], source)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(["is not a regular file; give a JSON or YAML file"], source)
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError([_too_large(info.st_size)], source)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ConfigError([f"cannot read the file: {error.strerror}"], source) from error
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError([_too_large(len(data))], source)
+    return parse_text(_decode(data, source), source, yaml_syntax=_is_yaml(path))
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB a "
+        "configuration may have (5,000 principals take about 2 MB); is it the right file?"
+    )
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def _decode(data: bytes, source: str) -> str:
+    for bom, name in _BOMS.items():
+        if data.startswith(bom):
+            raise ConfigError(
+                [f"the file starts with {name}; save it as UTF-8 without BOM"], source
+            )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
+                "save it as UTF-8"
+            ],
+            source,
+        ) from error
+
+
+def parse_text(text: str, source: str, *, yaml_syntax: bool, what: str = "the file") -> object:
+    """JSON or YAML text as data; a one-line :class:`ConfigError` if it cannot be read."""
+    if not text.strip():
+        raise ConfigError([f"{what} is empty; it needs at least a 'principals' list"], source)
+    try:
+        data = _load_yaml(text) if yaml_syntax else _load_json(text)
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
+        raise ConfigError([f"cannot parse {what}: {_one_line(error)}"], source) from error
+    if not _within_budget(data):
+        raise ConfigError(
+            [
+                f"the configuration has more than {MAX_VALUES:,} values once YAML aliases are "
+                "expanded (or an alias contains itself); write the values out"
+            ],
+            source,
+        )
+    return data
+
+
+def _load_yaml(text: str) -> object:
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+
+
+def _load_json(text: str) -> object:
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in items:
+            if key in result:
+                raise ValueError(f"the key {key!r} is given twice")
+            result[key] = value
+        return result
+
+    def constant(name: str) -> object:
+        raise ValueError(f"{name} is not a JSON number")
+
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, json.JSONDecodeError):
+        return f"line {error.lineno}, column {error.colno}: {error.msg}"
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        parts = [part for part in (error.context, error.problem) if part]
+        what = "; ".join(parts) or "not valid YAML"
+        return f"{where}{what}"
+    return " ".join(str(error).split())
+
+
+def _within_budget(data: object) -> bool:
+    """Whether the data has at most :data:`MAX_VALUES` values (aliases counted each time)."""
+    budget = MAX_VALUES
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return False
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True

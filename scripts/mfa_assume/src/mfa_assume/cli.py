@@ -1,0 +1,293 @@
+"""Command line: parse arguments, call :mod:`mfa_assume.flow`, print or run.
+
+Usage: ``mfa-assume [options] [-- command [args...]]``; exit codes in
+:mod:`mfa_assume.errors`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
+
+from mfa_assume import PROG, __version__, flow, output, profiles
+from mfa_assume.credentials import Credentials
+from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.request import Options, Request, build_request
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+CommandRunner = Callable[[list[str], dict[str, str]], int]
+EPILOG = """\
+exit codes: 0 ok (or the command's own), 1 other AWS error, 2 invalid input,
+3 no MFA code could be read, 4 base credentials missing/expired, 5 role requires MFA,
+6 MFA code rejected, 7 MFA serial not found, 8 access denied, 9 duration above role
+maximum, 10 endpoint unreachable, 11 file not written, 12 timed out waiting for
+another run getting the same session, 126/127 command not runnable, 130 interrupted
+"""
+
+
+# Every option, declared once: parser() gives each to argparse.add_argument, and
+# fast_options() reads the usual credential_process call from the same entries.
+OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--version", {"action": "version", "version": f"%(prog)s {__version__}"}),
+    (
+        "--profile",
+        {
+            "help": "profile in ~/.aws/config with role_arn "
+            "(default: $AWS_DEFAULT_PROFILE, $AWS_PROFILE, as botocore reads them)"
+        },
+    ),
+    ("--role-arn", {"help": "role to assume (default: the profile's role_arn)"}),
+    ("--role-session-name", {"help": "default: your IAM user name"}),
+    (
+        "--serial-number",
+        {"help": "MFA device ARN or hardware serial (default: mfa_serial, or found)"},
+    ),
+    (
+        "--token-code",
+        {"help": "six-digit MFA code, or - to read it from stdin (default: ask)"},
+    ),
+    (
+        "--duration-seconds",
+        {"help": "900-43200, or 15m..12h (default: duration_seconds or 1h)"},
+    ),
+    ("--source-identity", {"help": "default: your IAM user name"}),
+    (
+        "--region",
+        {
+            "help": "AWS region for STS (default: the profile's region, $AWS_DEFAULT_REGION, "
+            "the source profile's region, us-east-1)"
+        },
+    ),
+    (
+        "--format",
+        {"choices": output.FORMATS, "default": None, "help": "output format (default: env)"},
+    ),
+    (
+        "--write-profile",
+        {"metavar": "NAME", "help": "save as profile NAME in ~/.aws/credentials"},
+    ),
+    (
+        "--refresh",
+        {"action": "store_true", "help": "ignore cached credentials, start a new session"},
+    ),
+    ("--no-mfa", {"action": "store_true", "help": "do not send an MFA code"}),
+    (
+        "--no-mfa-session",
+        {
+            "action": "store_true",
+            "help": "send the code with AssumeRole instead of reusing an MFA session (mfa_max_age)",
+        },
+    ),
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    import argparse  # not on the usual path: fast_options() reads that without it
+    from typing import NoReturn
+
+    class Parser(argparse.ArgumentParser):
+        """argparse, with its errors as the helper's one-line message and exit code 2."""
+
+        def error(self, message: str) -> NoReturn:
+            raise InputError(f"{message}; see {PROG} --help")
+
+    p = Parser(
+        prog=PROG,
+        description="Assume an IAM role with an MFA code; print, save or use the credentials.",
+        usage="%(prog)s [options] [-- command [args ...]]",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for flag, settings in OPTIONS:
+        p.add_argument(flag, **settings)
+    return p
+
+
+def _fast_kind(settings: dict[str, Any]) -> str | None:
+    """How fast_options() reads an option: "value", "switch" (store_true) or None (it cannot)."""
+    if settings.get("action") == "store_true" and settings.keys() <= {"action", "help"}:
+        return "switch"
+    plain = settings.keys() <= {"help", "metavar", "choices", "default"}
+    return "value" if plain and settings.get("default") is None else None
+
+
+_FAST = {flag: (flag[2:].replace("-", "_"), _fast_kind(s), s) for flag, s in OPTIONS}
+
+
+def fast_options(args: Sequence[str]) -> SimpleNamespace | None:
+    """What argparse would make of ``args``, read from :data:`OPTIONS` without argparse, when
+    ``args`` holds only exact flags, each followed by its value (``--profile NAME --format
+    json``, as in a ``credential_process`` line); None for anything else (``--help``,
+    ``--version``, abbreviations, ``--flag=value``, values starting with ``-``, errors),
+    which :func:`parse_options` leaves to argparse. The two agree (tests/mfa_assume/test_cli.py).
+    """
+    values: dict[str, Any] = {}
+    for dest, kind, settings in _FAST.values():
+        if kind is not None:
+            values[dest] = False if kind == "switch" else None
+        elif settings.get("action") != "version":
+            return None  # an option this reader does not know how to default
+    words = iter(args)
+    for word in words:
+        dest, kind, settings = _FAST.get(word, ("", None, {}))
+        if kind == "switch":
+            values[dest] = True
+            continue
+        value = next(words, None) if kind == "value" else None
+        if value is None or (value.startswith("-") and value != "-"):
+            return None
+        if "choices" in settings and value not in settings["choices"]:
+            return None
+        values[dest] = value
+    return SimpleNamespace(**values)
+
+
+def parse_options(args: list[str]) -> SimpleNamespace:
+    """The options in ``args``: :func:`fast_options`, else argparse (usage errors: exit 2)."""
+    fast = fast_options(args)
+    if fast is not None:
+        return fast
+    p = parser()
+    return SimpleNamespace(**vars(p.parse_args(attach_dash_values(args, p))))
+
+
+def attach_dash_values(args: list[str], p: argparse.ArgumentParser) -> list[str]:
+    """``--flag -5m`` as ``--flag=-5m``, so that a value starting with ``-`` reaches our own
+    check (argparse takes it for an option and says only "expected one argument")."""
+    takes_value = {
+        flag
+        for action in p._actions
+        if action.nargs is None and action.option_strings and action.const is None
+        for flag in action.option_strings
+    }
+    out: list[str] = []
+    at = 0
+    while at < len(args):
+        word = args[at]
+        following = args[at + 1] if at + 1 < len(args) else None
+        if (
+            word in takes_value
+            and following is not None
+            and following.startswith("-")
+            and following not in ("-", "--")
+            and not following.startswith("--")
+        ):
+            out.append(f"{word}={following}")
+            at += 2
+            continue
+        out.append(word)
+        at += 1
+    return out
+
+
+def split_command(argv: Sequence[str]) -> tuple[list[str], list[str] | None]:
+    args = list(argv)
+    if "--" not in args:
+        return args, None
+    at = args.index("--")
+    return args[:at], args[at + 1 :]
+
+
+def run_command(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` with ``env``; its exit code (128+N when killed by signal N)."""
+    import subprocess
+
+    try:
+        code = subprocess.call(command, env=env)
+    except FileNotFoundError:
+        raise HelperError(ExitCode.COMMAND_NOT_FOUND, f"command not found: {command[0]}") from None
+    except PermissionError:
+        raise HelperError(
+            ExitCode.COMMAND_NOT_EXECUTABLE, f"command not executable: {command[0]}"
+        ) from None
+    return 128 - code if code < 0 else code
+
+
+def deliver(
+    creds: Credentials,
+    ns: SimpleNamespace,
+    command: list[str] | None,
+    region: str | None,
+    deps: flow.Deps,
+    stdout: Callable[[str], object],
+    runner: CommandRunner,
+) -> int:
+    if ns.write_profile:
+        from mfa_assume import credfile
+
+        path = profiles.credentials_path(deps.env)
+        try:
+            credfile.write_profile(path, ns.write_profile, creds, deps.env)
+        except OSError as exc:
+            raise HelperError(
+                ExitCode.LOCAL_WRITE, f"cannot write {path}: {exc.strerror}"
+            ) from None
+        deps.stderr.write(
+            f"{PROG}: wrote profile [{ns.write_profile}] to {path}, "
+            f"expires {creds.expiration_iso()}\n"
+        )
+    if command is not None:
+        return runner(command, output.child_environment(deps.env, creds, region))
+    if ns.format or not ns.write_profile:
+        stdout(output.render(creds, ns.format or "env"))
+    return ExitCode.OK
+
+
+def remember(
+    args: list[str], request: Request, creds: Credentials, fmt: str | None, env: Mapping[str, str]
+) -> None:
+    """Let the next run with the same inputs take the shortcut (:mod:`mfa_assume.shortcut`)."""
+    from mfa_assume import cache, shortcut
+
+    entry = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
+    shortcut.remember(args, env, entry, creds, output.render(creds, fmt or "env"))
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    deps: flow.Deps | None = None,
+    stdout: Callable[[str], object] | None = None,
+    runner: CommandRunner = run_command,
+) -> int:
+    deps = deps or flow.Deps(env=os.environ)
+    write = stdout or sys.stdout.write
+    options_argv, command = split_command(sys.argv[1:] if argv is None else argv)
+    try:
+        if command == []:
+            raise InputError("nothing to run after --; expected -- command [args ...]")
+        ns = parse_options(options_argv)
+        if ns.write_profile:
+            from mfa_assume.credfile import check_profile_name, check_target
+
+            check_target(check_profile_name(ns.write_profile), deps.env)
+        options = Options(
+            role_arn=ns.role_arn,
+            role_session_name=ns.role_session_name,
+            serial_number=ns.serial_number,
+            token_code=ns.token_code,
+            duration_seconds=ns.duration_seconds,
+            source_identity=ns.source_identity,
+            profile=ns.profile,
+            region=ns.region,
+            no_mfa=ns.no_mfa,
+            refresh=ns.refresh,
+            no_mfa_session=ns.no_mfa_session,
+        )
+        request = build_request(options, deps.env)
+        result = flow.obtain(request, deps)
+        code = deliver(result.credentials, ns, command, request.region, deps, write, runner)
+        if command is None and not ns.write_profile and not ns.refresh:
+            remember(options_argv, request, result.credentials, ns.format, deps.env)
+        return code
+    except HelperError as exc:
+        deps.stderr.write(f"{PROG}: {exc.message}\n")
+        return int(exc.code)
+    except KeyboardInterrupt:
+        deps.stderr.write(f"{PROG}: interrupted\n")
+        return ExitCode.INTERRUPTED

@@ -1,0 +1,129 @@
+"""The format's one description ties the validator, the published JSON Schema and the README."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from developer_roles.config import APP_TAG_KEY, ConfigError, iam_rules, validate
+from developer_roles.config import format as config_format
+from developer_roles.config.schema import objects
+
+REPO = Path(__file__).resolve().parents[3]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+ALICE = "arn:aws:iam::123456789012:user/alice"
+
+
+def schema_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(config_format.SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+CONFIGURATION_SECTIONS = ("## Configuration\n", "## Scale: many developers, many accounts\n")
+
+
+def readme_yaml_examples() -> list[str]:
+    """The YAML blocks of the README's sections that describe the configuration."""
+    examples = []
+    for heading in CONFIGURATION_SECTIONS:
+        section = README.split(heading, 1)[1].split("\n## ", 1)[0]
+        examples += re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    return examples
+
+
+def test_published_schema_is_the_one_the_format_gives() -> None:
+    assert config_format.SCHEMA_FILE.read_text(encoding="utf-8") == config_format.schema_text(), (
+        "run make config-schema"
+    )
+
+
+def test_readme_reference_is_the_one_the_format_gives() -> None:
+    assert config_format.readme_with_reference(README) == README, "run make config-schema"
+
+
+def test_every_key_of_the_format_is_in_the_readme_reference() -> None:
+    for obj in objects(config_format.FORMAT):
+        for spec in obj.fields:
+            assert f"| `{spec.key}` |" in README
+
+
+def test_cdk_json_example_validates_against_the_schema_and_the_validator() -> None:
+    example = json.loads((REPO / "cdk.json").read_text())["context"]["developerRoles"]
+    assert list(schema_validator().iter_errors(example)) == []
+    validate(example)
+
+
+@pytest.mark.parametrize("index", range(len(readme_yaml_examples())))
+def test_readme_examples_validate_against_the_schema(index: int) -> None:
+    example = yaml.safe_load(readme_yaml_examples()[index])
+    errors = [error.message for error in schema_validator().iter_errors(example)]
+    assert errors == []
+
+
+def test_readme_configuration_example_validates() -> None:
+    (example, *_fragments) = readme_yaml_examples()
+    assert example.startswith(
+        "# yaml-language-server: $schema=./schema/developer-roles.schema.json"
+    )
+    config = validate(yaml.safe_load(example))
+    assert len(config.roles) == 3
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"principals": [ALICE], "account": 123456789012}, id="account-number"),
+        pytest.param({"principals": [ALICE], "rolePrefx": "x"}, id="unknown-key"),
+        pytest.param({"principals": [{"arn": ALICE, "maxSessionDuration": True}]}, id="bool"),
+        pytest.param({"principals": [ALICE], "stackCount": 0}, id="range"),
+        pytest.param({"principals": [ALICE], "targets": []}, id="empty-targets"),
+    ],
+)
+def test_the_schema_and_the_validator_refuse_the_same_structural_mistakes(
+    raw: dict[str, Any],
+) -> None:
+    assert list(schema_validator().iter_errors(raw))
+    with pytest.raises(ConfigError):
+        validate(raw)
+
+
+def test_a_json_file_may_name_its_schema() -> None:
+    raw = {"$schema": "./schema/developer-roles.schema.json", "principals": [ALICE]}
+    assert list(schema_validator().iter_errors(raw)) == []
+    assert validate(raw).roles[0].key == ALICE
+
+
+def test_the_tag_the_app_adds_is_the_one_the_validator_counts() -> None:
+    from stacks.developer_roles_stack import PRINCIPAL_TAG
+
+    assert PRINCIPAL_TAG == APP_TAG_KEY
+
+
+def test_region_partitions_agree_with_botocore() -> None:
+    import botocore
+
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    for partition in data["partitions"]:
+        assert partition["id"] in iam_rules.PARTITIONS
+        for region in partition["regions"]:
+            if region.startswith("aws-"):  # pseudo-regions such as aws-global
+                continue
+            assert iam_rules.region_partition(region) == partition["id"], region
+            assert re.fullmatch(iam_rules.REGION, region), region
+
+
+def test_managed_policy_names_are_current_with_the_pinned_moto() -> None:
+    from devtools import gen_managed_policies
+
+    assert iam_rules.MANAGED_POLICIES_FILE.read_text(encoding="utf-8") == (
+        gen_managed_policies.render()
+    ), "run make managed-policies"
+    names = iam_rules.aws_managed_policy_names()
+    assert {"PowerUserAccess", "ReadOnlyAccess", "job-function/ViewOnlyAccess"} <= names
