@@ -1,6 +1,7 @@
 """Console sign-in URLs: partitions, destinations, and the federation endpoint's two requests.
 
-Pure functions; the HTTP call is :mod:`mfa_assume.signin`, the command :mod:`mfa_assume.console_cli`.
+Pure functions; the HTTP call is :mod:`mfa_assume.signin`, the command
+:mod:`mfa_assume.console_cli`.
 AWS's procedure ("Enable custom identity broker access to the AWS console"):
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html
 
