@@ -70,7 +70,8 @@ def federation() -> Iterator[Federation]:
 @pytest.fixture
 def env(aws_home) -> dict[str, str]:
     """A developer's HOME with the stack's profile; AWS (STS, IAM) unreachable."""
-    return aws_home(AWS_ENDPOINT_URL=CLOSED_PORT)
+    made: dict[str, str] = aws_home(AWS_ENDPOINT_URL=CLOSED_PORT)
+    return made
 
 
 def seed(env: dict[str, str]) -> None:
