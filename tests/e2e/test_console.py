@@ -46,6 +46,7 @@ class Setup:
     role_arn: str
     profiles: str
     mfa_profile: str  # [profile X-mfa]: role_arn, source_profile, mfa_serial, region
+    process_profile: str  # [profile X]: credential_process = mfa-assume --profile X-mfa ...
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +75,10 @@ def setup(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> I
     )
     profiles = (assembly / "aws-config-profiles.ini").read_text(encoding="utf-8")
     (mfa_profile,) = re.findall(r"^\[profile (\S+-mfa)\]$", profiles, re.MULTILINE)
+    process_profile = mfa_profile.removesuffix("-mfa")
+    assert f"[profile {process_profile}]\ncredential_process" in profiles, profiles
     try:
-        yield Setup(developer, role.role_arn, profiles, mfa_profile)
+        yield Setup(developer, role.role_arn, profiles, mfa_profile, process_profile)
     finally:
         iam.delete_role(RoleName=name)
 
@@ -206,6 +209,13 @@ def test_inside_a_command_the_role_session_from_the_environment_signs_in(console
     run = console(
         f"mfa-assume --profile {setup.mfa_profile} -- mfa-assume console --print-url", codes=1
     )
+    assert run.status == 0, run.terminal + run.stderr
+    assert follow(run.stdout.strip())[0] == 302
+
+
+def test_the_credential_process_profile_signs_in_with_one_code(console, setup):
+    """The profile developers use every day: its credential_process (this helper) asks."""
+    run = console(f"mfa-assume console --profile {setup.process_profile} --print-url", codes=1)
     assert run.status == 0, run.terminal + run.stderr
     assert follow(run.stdout.strip())[0] == 302
 

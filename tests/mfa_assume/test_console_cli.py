@@ -296,6 +296,29 @@ def test_bad_input_is_one_line_exit_2_before_any_aws_call(env, argv, message):
     assert out == ""
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        pytest.param("AWS_REGION", "Not A Region", "region 'Not A Region'", id="region"),
+        pytest.param("AWS_ENDPOINT_URL", "localhost:9", "AWS_ENDPOINT_URL 'localhost:9'", id="url"),
+        pytest.param(
+            "AWS_ENDPOINT_URL_STS", "ftp://x", "AWS_ENDPOINT_URL_STS 'ftp://x'", id="sts-url"
+        ),
+    ],
+)
+def test_bad_environment_without_a_role_is_exit_2_before_any_aws_call(
+    env, monkeypatch, variable, value, message
+):
+    env.update(AWS_ACCESS_KEY_ID="ASIAEXAMPLE000000001", AWS_SECRET_ACCESS_KEY="x" * 40)
+    env.update(AWS_SESSION_TOKEN="token", **{variable: value})
+    in_process_environment(monkeypatch, env)
+    code, out, err = console(["--print-url"], env)
+    assert code == EXIT_INPUT, err
+    assert message in err
+    assert err.count("\n") == 1
+    assert out == ""
+
+
 def test_a_malformed_signin_endpoint_variable_is_exit_2(env):
     seed(env)
     env["AWS_ENDPOINT_URL_SIGNIN"] = "localhost:9"

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from mfa_assume import PROG, console, flow, signin
-from mfa_assume.checks import check_region
+from mfa_assume.checks import check_endpoint_url, check_region
 from mfa_assume.console import Partition, SessionKeys
 from mfa_assume.errors import ExitCode, HelperError, InputError
-from mfa_assume.request import Options, build_request, selected_profile
+from mfa_assume.request import ENDPOINT_VARIABLES, Options, build_request, selected_profile
 
 COMMAND = f"{PROG} console"
 # The helper's options that choose and assume the role (cli.OPTIONS declares them).
@@ -97,6 +97,9 @@ class Plan:
         )
         if ns.region is not None:
             check_region(ns.region, "from --region")
+        for variable in ENDPOINT_VARIABLES:  # the SDK's, checked as for the helper itself
+            if env.get(variable):
+                check_endpoint_url(env[variable], variable)
         profile = selected_profile(Options(profile=ns.profile), env)
         self.role_mode = bool(ns.role_arn) or _profile_has_role(profile, env)
         self.request = build_request(self._options(), env) if self.role_mode else None

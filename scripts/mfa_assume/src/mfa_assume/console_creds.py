@@ -85,7 +85,11 @@ def ambient_signer(profile: str | None, region: str | None) -> Signer:
         read_timeout=15,
         retries={"mode": "standard", "max_attempts": 2},
     )
-    arn = _caller_arn(session.client("sts", config=config), where)
+    try:
+        sts = session.client("sts", config=config)
+    except botocore.exceptions.BotoCoreError as exc:
+        raise settings_error(exc, profile) from None
+    arn = _caller_arn(sts, where)
     refusal = refusal_for_caller(arn, where)
     if refusal is not None:
         raise HelperError(ExitCode.CANNOT_SIGN_IN, refusal)
