@@ -253,3 +253,29 @@ def test_an_answer_without_a_token_is_not_taken_for_one(body):
 def test_session_keys_never_show_the_secret_or_token():
     assert KEYS.secret_access_key not in repr(KEYS)
     assert KEYS.session_token not in repr(KEYS)
+
+
+@pytest.mark.parametrize(
+    ("arn", "refused"),
+    [
+        pytest.param(
+            "arn:aws:sts::123456789012:assumed-role/PowerUser-alice/alice", None, id="role"
+        ),
+        pytest.param("arn:aws-cn:sts::123456789012:federated-user/alice", None, id="federated"),
+        pytest.param(
+            "arn:aws:iam::123456789012:user/developers/alice", "an MFA session", id="user"
+        ),
+        pytest.param("arn:aws:iam::123456789012:root", "an MFA session", id="root"),
+        pytest.param("arn:aws:sts::123456789012:something/x", "cannot sign in", id="unknown"),
+    ],
+)
+def test_only_role_sessions_and_federation_tokens_may_sign_in(arn, refused):
+    from mfa_assume.console_creds import refusal_for_caller
+
+    said = refusal_for_caller(arn, "the environment")
+    if refused is None:
+        assert said is None
+    else:
+        assert said is not None
+        assert refused in said
+        assert "mfa-assume console --profile ROLE_PROFILE" in said
