@@ -168,7 +168,7 @@ def test_the_typed_code_gives_a_login_url_the_local_aws_accepts(console, setup, 
     assert token not in first.stderr
     assert token not in first.terminal
     assert first.stderr == (
-        "mfa-assume: the URL above signs in to the AWS console (aws, us-east-1) for 15 "
+        "mfa-assume: the printed URL signs in to the AWS console (aws, us-east-1) for 15 "
         "minutes; keep it secret\n"
     )
     assert files_holding(home, token) == []

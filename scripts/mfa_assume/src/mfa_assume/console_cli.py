@@ -213,7 +213,7 @@ def run(argv: Sequence[str], deps: flow.Deps, stdout: Callable[[str], object]) -
     if browser is None:
         stdout(url + "\n")
         deps.stderr.write(
-            f"{PROG}: the URL above signs in to {where} for 15 minutes; keep it secret\n"
+            f"{PROG}: the printed URL signs in to {where} for 15 minutes; keep it secret\n"
         )
         return ExitCode.OK
     if not browser.open(url, new=2):
