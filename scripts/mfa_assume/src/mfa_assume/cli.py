@@ -76,6 +76,15 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         "--refresh",
         {"action": "store_true", "help": "ignore cached credentials, start a new session"},
     ),
+    (
+        "--tag",
+        {
+            "action": "append",
+            "metavar": "KEY=VALUE",
+            "help": "session tag sent with AssumeRole; repeat for more "
+            "(added to the profile's session_tags)",
+        },
+    ),
     ("--no-mfa", {"action": "store_true", "help": "do not send an MFA code"}),
     (
         "--no-mfa-session",
@@ -110,9 +119,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _fast_kind(settings: dict[str, Any]) -> str | None:
-    """How fast_options() reads an option: "value", "switch" (store_true) or None (it cannot)."""
+    """How fast_options() reads an option: "value", "switch" (store_true), "append" (each
+    use adds a value) or None (it cannot)."""
     if settings.get("action") == "store_true" and settings.keys() <= {"action", "help"}:
         return "switch"
+    if settings.get("action") == "append" and settings.keys() <= {"action", "help", "metavar"}:
+        return "append"
     plain = settings.keys() <= {"help", "metavar", "choices", "default"}
     return "value" if plain and settings.get("default") is None else None
 
@@ -139,12 +151,12 @@ def fast_options(args: Sequence[str]) -> SimpleNamespace | None:
         if kind == "switch":
             values[dest] = True
             continue
-        value = next(words, None) if kind == "value" else None
+        value = next(words, None) if kind in ("value", "append") else None
         if value is None or (value.startswith("-") and value != "-"):
             return None
         if "choices" in settings and value not in settings["choices"]:
             return None
-        values[dest] = value
+        values[dest] = [*(values[dest] or []), value] if kind == "append" else value
     return SimpleNamespace(**values)
 
 
@@ -235,7 +247,7 @@ def deliver(
     if command is not None:
         return runner(command, output.child_environment(deps.env, creds, region))
     if ns.format or not ns.write_profile:
-        stdout(output.render(creds, ns.format or "env"))
+        stdout(output.render(creds, ns.format or "env", region))
     return ExitCode.OK
 
 
@@ -246,7 +258,8 @@ def remember(
     from mfa_assume import cache, shortcut
 
     entry = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
-    shortcut.remember(args, env, entry, creds, output.render(creds, fmt or "env"))
+    text = output.render(creds, fmt or "env", request.region)
+    shortcut.remember(args, env, entry, creds, text)
 
 
 def main(
@@ -278,6 +291,7 @@ def main(
             no_mfa=ns.no_mfa,
             refresh=ns.refresh,
             no_mfa_session=ns.no_mfa_session,
+            tags=tuple(ns.tag or ()),
         )
         request = build_request(options, deps.env)
         result = flow.obtain(request, deps)
