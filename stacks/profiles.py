@@ -95,8 +95,11 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     lines = [
         "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
-        f"# The '{HELPER_COMMAND}' command: pipx install ./scripts/mfa_assume "
-        "(see docs/helper.md).",
+        f"# The '{HELPER_COMMAND}' command: install the helper with pipx (docs/helper.md). It "
+        "must be on the PATH",
+        "# of every program that reads these profiles (cron, IDEs, services), or write its "
+        "absolute path",
+        f"# (command -v {HELPER_COMMAND}) in place of '{HELPER_COMMAND}' below.",
     ]
     if any(t.account is None for t in targets):
         lines.append(
