@@ -233,13 +233,17 @@ def check_endpoint_url(url: str, variable: str) -> str:
 # Value: 0-256, both of the pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]).
 MAX_SESSION_TAGS = 50
 TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
-_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+_TAG_ASCII = frozenset(
+    "_.:/=+-@ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)  # the ASCII members of [\p{L}\p{Z}\p{N}_.:/=+\-@]
 
 
 def _tag_char_ok(char: str) -> bool:
-    import unicodedata  # only when tags are given
+    if char.isascii():
+        return char in _TAG_ASCII
+    import unicodedata  # only for a tag with other characters: not on a plain cache hit
 
-    return char in _TAG_PUNCTUATION or unicodedata.category(char)[0] in "LZN"
+    return unicodedata.category(char)[0] in "LZN"
 
 
 def check_tag(text: str, where: str) -> tuple[str, str]:
