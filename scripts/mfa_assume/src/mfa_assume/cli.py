@@ -26,8 +26,9 @@ EPILOG = """\
 exit codes: 0 ok (or the command's own), 1 other AWS error, 2 invalid input,
 3 no MFA code could be read, 4 base credentials missing/expired, 5 role requires MFA,
 6 MFA code rejected, 7 MFA serial not found, 8 access denied, 9 duration above role
-maximum (or above 1h for role chaining), 10 endpoint unreachable, 11 file not written, 12 timed out waiting for
-another run getting the same session, 126/127 command not runnable, 130 interrupted
+maximum (or above 1h for role chaining), 10 endpoint unreachable, 11 file not written,
+12 timed out waiting for another run getting the same session, 126/127 command not runnable,
+130 interrupted
 """
 
 
