@@ -222,3 +222,36 @@ def test_team_profile_without_mfa_serial_finds_the_device_and_shares_the_code(
     assert "FAILED" not in term.output, term.output
     assert term.output.count("MFA code for") == 1, term.output
     assert term.output.count(f":assumed-role/PowerUser-{TEAM}/") == 2
+
+
+def test_temporary_base_credentials_and_four_hours_are_refused_before_sts_naming_role_chaining(
+    local_aws, setup, shell
+):
+    """Credentials of an assumed role in the environment as the base: every AssumeRole is role
+    chaining, so four hours is refused before any STS call, with the way out."""
+    own_role = re.search(
+        r"role_arn = (\S+)", setup.profiles[setup.profiles.index(f"[profile {setup.own[0]}-mfa]") :]
+    )
+    assert own_role is not None
+    chained = (
+        f"mfa-assume --role-arn {own_role.group(1)} --serial-number {setup.developer.mfa_serial}"
+        f" --token-code - --region {local_aws.region}"
+    )
+    script = "; ".join(
+        [
+            f'eval "$(mfa-assume --profile {setup.team[0]}-mfa)"',
+            "unset AWS_REGION AWS_DEFAULT_REGION",
+            # a code that STS would refuse: the run must end before any STS call
+            f"echo 000000 | {chained} --duration-seconds 4h > /dev/null; echo LONG-EXIT=$?",
+        ]
+    )
+    term = shell(script, setup.profiles)
+    term.wait_for(prompt_for(setup.developer))
+    term.type(local_aws.fresh_totp(setup.developer))
+    term.wait_for("LONG-EXIT=9")
+    assert term.finish()[0] == 0
+    assert "MFA code was rejected" not in term.output  # nothing reached STS
+    assert "role chaining, which STS limits to 1 hour" in term.output
+    assert "Use --duration-seconds 1h, or a source profile with your long-term access keys" in (
+        term.output
+    )
