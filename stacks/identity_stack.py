@@ -60,7 +60,36 @@ def access_policy(config: RolesConfig) -> dict[str, Any]:
                 "Condition": {**mfa, "ArnLike": {"aws:PrincipalArn": members}},
             }
         )
+    statements.append(list_own_mfa_devices(config, partition))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def list_own_mfa_devices(config: RolesConfig, partition: str) -> dict[str, Any]:
+    """Let each user list their own MFA devices, so the helper finds the device of a profile
+    without ``mfa_serial`` (a team profile) with the user's long-term keys, before any MFA.
+
+    ``iam:ListMFADevices`` without a user name lists the caller's devices and is authorized
+    on the caller's user ARN (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html;
+    its resource type is ``user``,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+    One resource per path of the configured users, each ending in ``${aws:username}``: exactly
+    the caller, never a wildcard (``user/*NAME`` would also match other users).
+    """
+    account = config.identity_account or "*"
+    paths = {"/"}
+    for spec in config.roles:
+        for arn in spec.trust.principals:
+            parts = arn.split(":", 5)
+            if parts[4] == config.identity_account and parts[5].startswith("user/"):
+                paths.add(parts[5][len("user") : parts[5].rindex("/") + 1])
+    return {
+        "Sid": "ListOwnMfaDevices",
+        "Effect": "Allow",
+        "Action": "iam:ListMFADevices",
+        "Resource": [
+            f"arn:{partition}:iam::{account}:user{path}${{aws:username}}" for path in sorted(paths)
+        ],
+    }
 
 
 def _identity_roles(config: RolesConfig) -> list[RoleSpec]:

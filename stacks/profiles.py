@@ -31,13 +31,63 @@ def _region_lines(region: str | None) -> list[str]:
     return ["# region = REGION  (the target region was not known at synthesis)"]
 
 
+# STS limits an AssumeRole signed by temporary credentials (role chaining; an MFA session's
+# count) to one hour, so the helper shares the one MFA code only with roles of at most this:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
+CHAINED_MAX_SECONDS = 3600
+
+
+def _known_serials(spec: RoleSpec, roles: Sequence[RoleSpec]) -> dict[str, str]:
+    """The MFA devices known for the role's principals, by principal name: the principal's
+    own ``mfaSerial``, or for a team role its members' (from their principal entries)."""
+    if spec.principal is not None:
+        return {spec.principal.name: spec.mfa_serial} if spec.mfa_serial else {}
+    devices = {
+        r.principal.arn: (r.principal.name, r.mfa_serial)
+        for r in roles
+        if r.principal is not None and r.mfa_serial
+    }
+    found = [devices[arn] for arn in spec.trust.principals if arn in devices]
+    return {name: str(serial) for name, serial in found}
+
+
+def _serial_lines(spec: RoleSpec, roles: Sequence[RoleSpec]) -> list[str]:
+    serials = _known_serials(spec, roles)
+    if len(set(serials.values())) == 1:
+        return [f"mfa_serial = {next(iter(serials.values()))}"]
+    if not serials:
+        return []
+    return [
+        "# mfa_serial: keep the line of your own device (without one, the helper finds it)",
+        *(f"# mfa_serial = {serial}  ({name})" for name, serial in sorted(serials.items())),
+    ]
+
+
+def _session_lines(spec: RoleSpec) -> list[str]:
+    lines = [
+        f"duration_seconds = {spec.max_session_seconds}",
+        f"mfa_max_age = {spec.max_mfa_age_seconds}",
+    ]
+    if spec.max_session_seconds > CHAINED_MAX_SECONDS:
+        lines[:0] = [
+            f"# {spec.max_session_seconds // 60} minutes: this profile asks for an MFA code of "
+            "its own each time it starts a session",
+            "# (STS limits a role assumed through the shared MFA session to 1 hour: role "
+            "chaining).",
+            "# duration_seconds = 3600 instead shares the one code with your other roles.",
+        ]
+    return lines
+
+
 def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str:
     """Two profiles per role and target: one the helper (or the AWS CLI) reads, one that
     calls the helper.
 
-    ``<name>-mfa`` holds ``role_arn``, ``source_profile``, ``duration_seconds``,
-    ``mfa_max_age`` (the role's ``aws:MultiFactorAuthAge`` limit: the helper reuses one MFA
-    session for all roles while it is younger) and ``mfa_serial`` when configured. ``<name>``
+    ``<name>-mfa`` holds ``role_arn``, ``source_profile``, ``duration_seconds`` (the role's
+    maximum), ``mfa_max_age`` (the role's ``aws:MultiFactorAuthAge`` limit: the helper reuses
+    one MFA session for all roles of at most an hour while it is younger; a longer role asks
+    for its own code, said in a comment) and ``mfa_serial`` wherever it is known (a team
+    role takes its members' devices). ``<name>``
     runs the installed helper as a ``credential_process``, so any SDK or tool gets cached MFA
     credentials from it. Both carry the target's ``region``: the AWS CLI does not take a
     profile's region from ``[default]``.
@@ -45,7 +95,11 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     lines = [
         "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
-        f"# The '{HELPER_COMMAND}' command: install it with pipx (see docs/helper.md).",
+        f"# The '{HELPER_COMMAND}' command: install the helper with pipx (docs/helper.md). It "
+        "must be on the PATH",
+        "# of every program that reads these profiles (cron, IDEs, services), or write its "
+        "absolute path",
+        f"# (command -v {HELPER_COMMAND}) in place of '{HELPER_COMMAND}' below.",
     ]
     if any(t.account is None for t in targets):
         lines.append(
@@ -63,12 +117,10 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
                 f"[profile {name}-mfa]",
                 f"role_arn = {role_arn(spec, target.account)}",
                 "source_profile = default",
-                f"duration_seconds = {spec.max_session_seconds}",
-                f"mfa_max_age = {spec.max_mfa_age_seconds}",
+                *_session_lines(spec),
+                *_serial_lines(spec, roles),
+                *_region_lines(target.region),
             ]
-            if spec.mfa_serial:
-                lines.append(f"mfa_serial = {spec.mfa_serial}")
-            lines += _region_lines(target.region)
             lines += [
                 "",
                 f"[profile {name}]",

@@ -290,7 +290,7 @@ def bash(terminal: Callable[..., Terminal]) -> Terminal:
     return shell
 
 
-def test_eval_in_bash_puts_the_role_credentials_in_the_shell(local_aws, roles, bash):
+def test_eval_in_bash_puts_the_role_credentials_and_region_in_the_shell(local_aws, roles, bash):
     bash.type(f'eval "$(mfa-assume --profile {roles.mfa_profile})"')
     bash.wait_for(re.escape(helper_prompt(roles)))
     code = local_aws.fresh_totp(roles.developer)
@@ -299,9 +299,13 @@ def test_eval_in_bash_puts_the_role_credentials_in_the_shell(local_aws, roles, b
     assert code not in after_prompt, f"the code was echoed:\n{bash.output}"
     bash.type('echo "key=${AWS_ACCESS_KEY_ID:0:4}"')
     bash.wait_for("key=ASIA")  # the command line echoes as key=${..., never as key=ASIA
-    # The credentials work: the AWS CLI with nothing but the shell's variables.
-    bash.type(f"{AWS_CLI} sts get-caller-identity --region {local_aws.region} --output text")
-    bash.wait_for(re.escape(roles.assumed_role))
+    # The credentials work: the AWS CLI with nothing but the shell's variables, no --region
+    # (the base profile has none): the helper exported the profile's region.
+    bash.type('echo "region=[$AWS_REGION/$AWS_DEFAULT_REGION]"')
+    bash.wait_for(re.escape(f"region=[{local_aws.region}/{local_aws.region}]"))
+    bash.type(f'{AWS_CLI} sts get-caller-identity --output text || echo "CLI-""FAILED"')
+    shown = bash.wait_for(re.escape(roles.assumed_role) + "|CLI-FAILED")
+    assert "CLI-FAILED" not in bash.child.after, shown
     bash.type("exit")
     status, _ = bash.finish()
     assert status == 0, bash.output
@@ -316,3 +320,33 @@ def test_eval_in_bash_with_a_wrong_code_shows_the_refusal_and_sets_nothing(local
     bash.wait_for(re.escape("key=[none]"))
     bash.type("exit")
     bash.finish()
+
+
+def test_shortcut_with_an_entry_or_folder_open_to_others_is_not_used_and_the_folder_tightened(
+    local_aws, roles, terminal, home
+):
+    """The cache's permission rules hold on the shortcut's path too: after a run that left a
+    shortcut, a 0644 entry in a 0755 folder is ignored (new credentials, from the MFA session:
+    no prompt), the folder is tightened to 0700 and the entry rewritten 0600."""
+    args = ["mfa-assume", "--profile", roles.mfa_profile, "--format", "json"]
+    first = terminal(*args)
+    first.wait_for(re.escape(helper_prompt(roles)))
+    first.type(local_aws.fresh_totp(roles.developer))
+    assert first.finish()[0] == 0
+    second = terminal(*args)
+    assert second.finish()[0] == 0  # the same credentials again: this run left the shortcut
+    folder = home / ".cache" / "mfa-assume"
+    assert list(folder.glob("*.shortcut"))
+    issued = json.loads(second.output[second.output.index("{") :])["AccessKeyId"]
+    entries = [p for p in folder.glob("*.json") if issued in p.read_text()]
+    (entry,) = entries
+    entry.chmod(0o644)
+    folder.chmod(0o755)
+
+    third = terminal(*args)
+    status, _ = third.finish()
+    assert status == 0, third.output
+    assert "MFA code for" not in third.output
+    assert json.loads(third.output[third.output.index("{") :])["AccessKeyId"] != issued
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert entry.stat().st_mode & 0o777 == 0o600

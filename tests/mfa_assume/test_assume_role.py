@@ -61,6 +61,23 @@ def test_cache_hit_prints_credentials_without_importing_boto3(home_env):
     assert done.stderr == "loaded=[]\n"
 
 
+def test_cache_hit_with_session_tags_loads_no_boto3_argparse_or_unicodedata(home_env):
+    """The new option costs nothing on the hit path: read without argparse, checked without
+    unicodedata (ASCII tags), answered from the cache."""
+    args = ["--profile", PROFILE, "--tag", "team=blue", "--format", "json"]
+    request = build_request(Options(profile=PROFILE, tags=("team=blue",)), home_env)
+    key = cache.key_for(request.cache_key_parts(home_env))
+    in_two_hours = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    cache.store(cache.entry_path(cache.cache_dir(home_env), key), make_creds(in_two_hours))
+    check = NO_BOTO3_CHECK.replace(
+        '("boto3", "botocore")', '("boto3", "botocore", "argparse", "unicodedata")'
+    )
+    done = run([sys.executable, "-c", check, *args], home_env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["SessionToken"] == TEMP_TOKEN
+    assert done.stderr == "loaded=[]\n"
+
+
 def test_cache_miss_does_import_boto3_and_reports_the_unreachable_endpoint(home_env):
     done = run(
         [sys.executable, "-c", NO_BOTO3_CHECK, "--profile", PROFILE, "--token-code", "123456"],

@@ -100,8 +100,8 @@ CASES = [
         ),
         ASSUME,
         ExitCode.DURATION_TOO_LONG,
-        "raise the role's MaxSessionDuration",
-        id="duration-role-chaining",
+        "role chaining is limited to 1 hour",
+        id="duration-role-chaining-names-chaining-and-the-way-out",
     ),
     pytest.param(
         client_error("RegionDisabledException", "STS is not activated in this region"),

@@ -74,12 +74,15 @@ def test_entry_is_used_until_the_margin_before_expiry(entry, left, valid):
     assert (cache.load(entry, NOW) is not None) is valid
 
 
-def test_margin_matches_botocore_mandatory_refresh():
+def test_margin_is_beyond_botocores_advisory_refresh_window():
+    """Credentials handed out never sit in the window where botocore re-runs the process on
+    every request (advisory 15 minutes, mandatory 10)."""
     from botocore.credentials import RefreshableCredentials
 
-    assert (
-        cache.MARGIN.total_seconds() >= vars(RefreshableCredentials)["_mandatory_refresh_timeout"]
-    )
+    windows = vars(RefreshableCredentials)
+    assert windows["_advisory_refresh_timeout"] == cache.SDK_ADVISORY_REFRESH.total_seconds()
+    assert cache.MARGIN.total_seconds() > windows["_advisory_refresh_timeout"]
+    assert cache.MARGIN.total_seconds() > windows["_mandatory_refresh_timeout"]
 
 
 def test_missing_entry_is_a_miss(entry):

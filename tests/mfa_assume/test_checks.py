@@ -281,3 +281,26 @@ def test_endpoint_that_is_not_a_url_is_refused_naming_the_variable(url):
     assert caught.value.message.startswith(
         f"AWS_ENDPOINT_URL_STS {url!r} is not an endpoint URL; expected http:// or https://"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("team=blue", ("team", "blue"), id="plain"),
+        pytest.param("cost-centre=", ("cost-centre", ""), id="empty-value"),
+        pytest.param("url=a=b", ("url", "a=b"), id="equals-in-value"),
+        pytest.param("Équipe=Données 2", ("Équipe", "Données 2"), id="letters-and-space"),
+        pytest.param("k" * 128 + "=" + "v" * 256, ("k" * 128, "v" * 256), id="longest"),
+        pytest.param("aws:x=_.:/=+-@", ("aws:x", "_.:/=+-@"), id="punctuation"),
+    ],
+)
+def test_session_tag_within_stss_rules_is_accepted(text, expected):
+    assert checks.check_tag(text, "from --tag") == expected
+
+
+def test_profile_session_tags_are_comma_separated():
+    assert checks.parse_session_tags("a=1, b=2", "in profile 'p'") == [("a", "1"), ("b", "2")]
+
+
+def test_fifty_session_tags_are_accepted():
+    assert len(checks.check_tags([(f"k{i}", "v") for i in range(50)], "x")) == 50

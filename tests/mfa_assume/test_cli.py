@@ -268,6 +268,8 @@ def one_of_each(kind: str) -> list[list[str]]:
             cases.append([flag])
         elif kind == "value" and "action" not in settings:
             cases.append([flag, settings.get("choices", ["some-value"])[-1]])
+        elif kind == "append" and settings.get("action") == "append":
+            cases.append([flag, "a=1", flag, "b=2"])
     return cases
 
 
@@ -287,7 +289,13 @@ FAST_CASES = {
         *("--format", "dotenv", "--write-profile", "tmp", "--refresh", "--no-mfa"),
     ],
 }
-FAST_CASES.update({" ".join(argv): argv for argv in one_of_each("value") + one_of_each("switch")})
+FAST_CASES.update(
+    {
+        " ".join(argv): argv
+        for argv in one_of_each("value") + one_of_each("switch") + one_of_each("append")
+    }
+)
+FAST_CASES["tag with the profile"] = ["--profile", "p", "--tag", "team=blue", "--format", "json"]
 FAST_CASES.update({f"--format {fmt}": ["--format", fmt] for fmt in output.FORMATS})
 
 
@@ -303,6 +311,7 @@ LEFT_TO_ARGPARSE = {
     "equals sign": ["--profile=p", "--format", "json"],
     "dash value": ["--duration-seconds", "-5m"],
     "option as value": ["--profile", "--refresh"],
+    "tag without value": ["--tag"],
     "positional": ["p"],
     "short flag": ["-h"],
 }

@@ -10,6 +10,7 @@ import pytest
 
 from mfa_assume import cache, flow, mfa_session
 from mfa_assume.credentials import Credentials
+from mfa_assume.errors import ExitCode, HelperError
 from mfa_assume.request import Options, Request, build_request
 
 from .conftest import (
@@ -239,3 +240,101 @@ def test_temporary_base_credentials_send_the_code_with_assume_role(aws_home, stu
     flow.obtain(_request(env, "two"), deps)
     assert typed.asked == [SERIAL]
     assert stubs.signed_by == []
+
+
+def test_role_longer_than_an_hour_sends_its_own_code_and_an_hour_role_keeps_the_session(
+    aws_home, stubs, make_deps
+):
+    """STS limits AssumeRole signed by an MFA session (role chaining) to one hour: a 4-hour
+    request never goes through the session, a 1-hour one still does."""
+    four_hours = config().replace(
+        "[profile two]\nrole_arn = " + OTHER_ROLE + "\nsource_profile = default\n"
+        "duration_seconds = 3600",
+        "[profile two]\nrole_arn = " + OTHER_ROLE + "\nsource_profile = default\n"
+        "duration_seconds = 14400",
+    )
+    env = aws_home(config=four_hours)
+    deps, tty = _deps(make_deps, env, stubs, ["111111", "222222"])
+    stubs.identity()
+    stubs.session_token({"SerialNumber": SERIAL, "TokenCode": "111111", "DurationSeconds": 3600})
+    stubs.assume_with_session(
+        {
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/developers/PowerUser-alice",
+            "RoleSessionName": "alice",
+            "DurationSeconds": 3600,
+            "SourceIdentity": "alice",
+        }
+    )
+    stubs.identity()
+    stubs.assume(
+        {
+            "RoleArn": OTHER_ROLE,
+            "RoleSessionName": "alice",
+            "DurationSeconds": 14400,
+            "SourceIdentity": "alice",
+            "SerialNumber": SERIAL,
+            "TokenCode": "222222",
+        },
+        expires=NOW + dt.timedelta(hours=4),
+    )
+    flow.obtain(_request(env, "one"), deps)
+    long = flow.obtain(_request(env, "two"), deps)
+
+    assert tty.asked == [SERIAL, SERIAL]
+    assert [c.access_key_id for c in stubs.signed_by] == [MFA_KEY_ID]  # only the 1-hour role
+    assert long.credentials.seconds_left(NOW) == 4 * 3600
+
+
+def test_temporary_base_credentials_and_more_than_an_hour_fail_before_any_call(
+    aws_home, stubs, make_deps
+):
+    import dataclasses
+
+    env = aws_home(config=config())
+    stubs.factory.clients = dataclasses.replace(stubs.clients, temporary=True)
+    deps, typed = _deps(make_deps, env, stubs, ["444444"])
+    with pytest.raises(HelperError) as caught:
+        flow.obtain(_request(env, "two", duration_seconds="4h"), deps)
+    assert caught.value.code == ExitCode.DURATION_TOO_LONG
+    assert "role chaining" in caught.value.message
+    assert "--duration-seconds 1h" in caught.value.message
+    assert typed.asked == []  # stubs with no expected call: nothing was sent
+
+
+def test_team_profile_without_serial_shares_the_session_of_a_profile_with_one(
+    aws_home, stubs, make_deps
+):
+    """The session is the caller's, whichever device made it: no second code, no listing."""
+    text = config().replace(f"mfa_serial = {SERIAL}\n", "", 1)  # profile "one" has none
+    env = aws_home(config=text)
+    deps, tty = _deps(make_deps, env, stubs, ["111111"])
+    stubs.identity()
+    stubs.session_token({"SerialNumber": SERIAL, "TokenCode": "111111", "DurationSeconds": 3600})
+    params = {"RoleSessionName": "alice", "DurationSeconds": 3600, "SourceIdentity": "alice"}
+    stubs.assume_with_session({"RoleArn": OTHER_ROLE, **params})
+    stubs.assume_with_session(
+        {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/developers/PowerUser-alice", **params}
+    )
+    flow.obtain(_request(env, "two"), deps)
+    flow.obtain(_request(env, "one"), deps)
+    assert tty.asked == [SERIAL]
+
+
+def test_session_tags_are_sent_with_assume_role_through_the_session(aws_home, stubs, make_deps):
+    text = config().replace(
+        "mfa_max_age = 3600\n", "mfa_max_age = 3600\nsession_tags = team=blue\n"
+    )
+    env = aws_home(config=text)
+    deps, _ = _deps(make_deps, env, stubs, ["111111"])
+    stubs.identity()
+    stubs.session_token({"SerialNumber": SERIAL, "TokenCode": "111111", "DurationSeconds": 3600})
+    stubs.assume_with_session(
+        {
+            "RoleArn": OTHER_ROLE,
+            "RoleSessionName": "alice",
+            "DurationSeconds": 3600,
+            "SourceIdentity": "alice",
+            "Tags": [{"Key": "team", "Value": "blue"}, {"Key": "cost-centre", "Value": "42"}],
+        }
+    )
+    flow.obtain(_request(env, "two", tags=("cost-centre=42",)), deps)

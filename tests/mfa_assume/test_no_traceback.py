@@ -261,6 +261,59 @@ CASES = [
         "profile 'b' gets its credentials from this helper (credential_process loop);",
         id="12-source-profile-runs-mfa-assume",
     ),
+    # 9. session tags (--tag, session_tags): STS's rules, before any AWS call
+    *(
+        pytest.param(
+            ["--profile", "r", *args],
+            ROLE_PROFILE + extra_line,
+            DEFAULT_CREDENTIALS,
+            {},
+            2,
+            message,
+            id=f"9-tags-{name}",
+        )
+        for name, args, extra_line, message in (
+            ("no-equals", ["--tag", "team"], "", "session tag 'team' from --tag has no '='"),
+            ("empty-key", ["--tag", "=x"], "", "session tag key '' from --tag has 0 characters"),
+            (
+                "long-key",
+                ["--tag", "k" * 129 + "=x"],
+                "",
+                f"session tag key '{'k' * 129}' from --tag has 129 characters",
+            ),
+            (
+                "long-value",
+                ["--tag", "k=" + "v" * 257],
+                "",
+                "session tag 'k' from --tag has a value of 257 characters",
+            ),
+            ("bad-char", ["--tag", "k=a;b"], "", "session tag value 'a;b' from --tag contains ';'"),
+            (
+                "case-duplicate",
+                ["--tag", "Team=a", "--tag", "team=b"],
+                "",
+                "session tag key 'team' in all (--tag and session_tags) repeats 'Team'",
+            ),
+            (
+                "fifty-one",
+                [arg for i in range(51) for arg in ("--tag", f"k{i}=v")],
+                "",
+                "51 session tags in all",
+            ),
+            (
+                "profile-empty-entry",
+                [],
+                "session_tags = a=1,,b=2\n",
+                "session_tags in profile 'r' has an empty entry",
+            ),
+            (
+                "profile-bad-char",
+                [],
+                "session_tags = a=1,b=c!d\n",
+                "session tag value 'c!d' in profile 'r' contains '!'",
+            ),
+        )
+    ),
 ]
 
 

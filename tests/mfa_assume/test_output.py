@@ -93,3 +93,22 @@ def test_child_environment_has_credentials_and_no_profile():
 def test_child_environment_keeps_region_when_none_chosen():
     env = output.child_environment({"AWS_REGION": "us-west-2"}, make_creds(), None)
     assert env["AWS_REGION"] == "us-west-2"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "line"),
+    [
+        pytest.param("env", "export AWS_REGION='eu-west-2'", id="env"),
+        pytest.param("fish", "set -gx AWS_DEFAULT_REGION 'eu-west-2';", id="fish"),
+        pytest.param("powershell", "$Env:AWS_REGION = 'eu-west-2'", id="powershell"),
+        pytest.param("dotenv", "AWS_DEFAULT_REGION=eu-west-2", id="dotenv"),
+    ],
+)
+def test_every_shell_format_sets_the_region_when_one_is_known(fmt, line):
+    text = output.render(make_creds(), fmt, "eu-west-2")
+    assert line in text.splitlines()
+    assert "AWS_REGION" not in output.render(make_creds(), fmt, None)
+
+
+def test_json_for_credential_process_has_no_region():
+    assert "eu-west-2" not in output.render(make_creds(), "json", "eu-west-2")

@@ -236,3 +236,22 @@ def test_an_unreadable_aws_file_gives_no_digest(home, tmp_path):
     env = {**home.env, "AWS_CONFIG_FILE": str(tmp_path)}  # a folder: IsADirectoryError
     assert shortcut.inputs_digest(ARGS, env) is None
     assert shortcut.answer(ARGS, env, AT) is None
+
+
+@pytest.mark.parametrize(
+    "loosen",
+    [
+        pytest.param("entry", id="0644-entry"),
+        pytest.param("folder", id="0755-folder"),
+    ],
+)
+def test_an_entry_or_folder_open_to_others_gets_no_shortcut_answer(home, make_deps, loosen):
+    """The cache's rules on both paths: such an entry is not used, and the normal path
+    (which then runs) tightens the folder when it stores a new session."""
+    run(home, make_deps)
+    assert shortcut.answer(ARGS, home.env, AT) is not None
+    if loosen == "entry":
+        os.chmod(home.entry, 0o644)
+    else:
+        os.chmod(home.folder, 0o755)
+    assert shortcut.answer(ARGS, home.env, AT) is None

@@ -122,7 +122,7 @@ def test_identity_side_lets_each_user_assume_only_their_own_role_with_mfa() -> N
     template.has_resource_properties(
         "AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": statements}}
     )
-    own, team = statements.as_array()
+    own, team, list_devices = statements.as_array()
     assert own["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
     assert own["Resource"] == [
         f"arn:aws:iam::{t['account']}:role/developers/PowerUser-${{aws:username}}" for t in TARGETS
@@ -132,6 +132,10 @@ def test_identity_side_lets_each_user_assume_only_their_own_role_with_mfa() -> N
         f"arn:aws:iam::{t['account']}:role/developers/PowerUser-payments" for t in TARGETS
     ]
     assert team["Condition"]["ArnLike"] == {"aws:PrincipalArn": [ALICE]}
+    # the helper finds a team profile's MFA device: each user lists only their own
+    assert list_devices["Action"] == "iam:ListMFADevices"
+    assert list_devices["Resource"] == f"arn:aws:iam::{IDENTITY}:user/${{aws:username}}"
+    assert "Condition" not in list_devices  # asked before the code is typed
     template.has_resource_properties(
         "AWS::IAM::UserToGroupAddition",
         {"GroupName": Match.any_value(), "Users": ["alice", "bob"]},
@@ -245,3 +249,17 @@ def test_stack_set_refuses_several_regions_because_iam_is_global() -> None:
                 },
             }
         )
+
+
+def test_identity_side_lets_users_with_a_path_list_only_their_own_mfa_devices() -> None:
+    carol = f"arn:aws:iam::{IDENTITY}:user/staff/eu/carol"
+    stacks = stacks_for({"targets": TARGETS, "identityAccount": IDENTITY, "principals": [carol]})
+    statements = Capture()
+    Template.from_stack(stacks["DeveloperRoleAccess"]).has_resource_properties(
+        "AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": statements}}
+    )
+    (listing,) = [s for s in statements.as_array() if s.get("Sid") == "ListOwnMfaDevices"]
+    assert listing["Resource"] == [
+        f"arn:aws:iam::{IDENTITY}:user/${{aws:username}}",
+        f"arn:aws:iam::{IDENTITY}:user/staff/eu/${{aws:username}}",
+    ]

@@ -81,7 +81,7 @@ def install() -> None:
     """Record, for each AssumeRole answered, whether it was signed by temporary credentials.
 
     Wraps moto's (or the compatibility layer's) ``assume_role`` as installed when called:
-    call after ``moto_compat.apply()``.
+    call after ``compat.apply()``.
     """
     from moto.sts import responses as sts_responses
 
@@ -191,9 +191,9 @@ def issue_token(session_text: str | None, duration_text: str | None) -> str:
     """A sign-in token for a valid role session (the rules in the module's docstring)."""
     duration = _session_duration(duration_text)
     access_key_id, secret, token = _session(session_text)
-    from localaws import moto_compat
+    from localaws.compat.sessions import user_sessions
 
-    if access_key_id in moto_compat._user_sessions:
+    if access_key_id in user_sessions:
         raise Refused(NOT_FEDERATABLE)  # GetSessionToken credentials
     role = _role_session(access_key_id)
     if role is None:

@@ -185,11 +185,11 @@ def serve(
     )
     from werkzeug.serving import make_server
 
-    from localaws import control, federation, moto_compat
+    from localaws import compat, control, federation
 
-    moto_compat.apply()
-    moto_compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
-    moto_compat.tune_for_speed()
+    compat.apply()
+    compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
+    compat.tune_for_speed()
     admins = {account: create_admin(account) for account in accounts}
     # IAM authorization from the first request on: signatures are checked and every action is
     # evaluated against the caller's policies (moto's own switch, the moto-api `reset-auth`).
@@ -197,7 +197,7 @@ def serve(
 
     instance = secrets.token_hex(16)
     moto_app = DomainDispatcherApplication(create_backend_app)
-    federation.install()  # after moto_compat.apply(): it wraps the AssumeRole installed then
+    federation.install()  # after compat.apply(): it wraps the AssumeRole installed then
     app = federation.FederationMiddleware(  # console sign-in: /federation
         control.ControlMiddleware(
             moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}

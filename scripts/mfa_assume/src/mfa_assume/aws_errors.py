@@ -31,6 +31,7 @@ class Context(NamedTuple):
     serial: str | None = None
     duration_seconds: int | None = None
     config_hint: str = "set mfa_serial in the profile"
+    tags: bool = False  # session tags were sent (the trust policy must allow sts:TagSession)
 
 
 def _one_line(text: str) -> str:
@@ -79,6 +80,17 @@ def _client_error(exc: botocore.exceptions.ClientError, ctx: Context) -> HelperE
         )
     if code == "AccessDenied":
         return _access_denied(message, said, ctx)
+    if code == "ValidationError" and "role chaining" in message:
+        # AssumeRole signed by temporary credentials (an MFA session, a role's, env keys
+        # with a session token) is role chaining, limited to one hour:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
+        return HelperError(
+            ExitCode.DURATION_TOO_LONG,
+            f"STS refused {ctx.duration_seconds} seconds for {ctx.role_arn} because it was "
+            f"signed by temporary credentials ({ctx.base}): role chaining is limited to 1 hour "
+            f"{said}; use --duration-seconds 1h, or sign with long-term access keys "
+            "(a source profile with aws_access_key_id)",
+        )
     if code == "ValidationError" and "DurationSeconds exceeds" in message:
         return HelperError(
             ExitCode.DURATION_TOO_LONG,
@@ -103,5 +115,11 @@ def _access_denied(message: str, said: str, ctx: Context) -> HelperError:
             f"AssumeRole on {ctx.role_arn} was denied and no MFA code was sent: the role "
             "requires MFA. Pass --serial-number arn:aws:iam::ACCOUNT:mfa/NAME (or "
             f"{ctx.config_hint}) and let the helper ask for the code, or add --token-code",
+        )
+    if ctx.operation == "AssumeRole" and ctx.tags:
+        return HelperError(
+            ExitCode.ACCESS_DENIED,
+            f"AssumeRole was denied {said}; session tags were sent (--tag, session_tags): "
+            "the role's trust policy must allow sts:TagSession for you",
         )
     return HelperError(ExitCode.ACCESS_DENIED, f"{ctx.operation} was denied {said}")

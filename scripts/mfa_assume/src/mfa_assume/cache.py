@@ -4,9 +4,14 @@ Rules: the folder is ``$XDG_CACHE_HOME/mfa-assume`` or ``~/.cache/mfa-assume`` (
 files are 0600 and written atomically (temporary file in the same folder, then
 ``os.replace``), so concurrent runs never see a half-written file. A file that cannot be
 parsed, belongs to someone else or is readable by others is ignored (and replaced on the
-next write). Entries are used until ``MARGIN`` before they expire: botocore refreshes
-``credential_process`` credentials that have less than 10 minutes left, so handing out
-anything shorter would make it call the helper again at once.
+next write). Entries are used until ``MARGIN`` before they expire. botocore (so boto3 and the
+AWS CLI) refreshes ``credential_process`` credentials that have less than 15 minutes left (its
+advisory window; below 10 minutes it insists), and re-runs the process on every request until
+it gets credentials with more: ``_DEFAULT_ADVISORY_REFRESH_TIMEOUT = 15 * 60`` in
+https://github.com/boto/botocore/blob/develop/botocore/credentials.py (see also
+https://github.com/boto/botocore/issues/2189). So the helper hands out only credentials with
+more than 15 minutes left, plus a minute for the SDK to use them: a running client then
+starts the helper once per session, at 15 minutes left, and gets new credentials.
 
 This module is on the cache-hit path: it imports nothing heavy (``tempfile`` only when
 writing) and never boto3. ``json`` and ``Credentials`` are imported where they are used:
@@ -38,7 +43,8 @@ try:  # the builtin module: importing hashlib loads OpenSSL, ~2 ms on the cache-
 except ImportError:  # pragma: no cover - Python >= 3.12 or other builds
     from hashlib import sha256 as _sha256
 
-MARGIN = dt.timedelta(minutes=10)
+SDK_ADVISORY_REFRESH = dt.timedelta(minutes=15)  # botocore's advisory refresh window
+MARGIN = SDK_ADVISORY_REFRESH + dt.timedelta(minutes=1)
 FORMAT_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024  # an entry is a few hundred bytes; anything larger is not one
 
@@ -133,6 +139,20 @@ def load(path: str, now: dt.datetime, margin: dt.timedelta = MARGIN) -> Credenti
     if creds is None or creds.seconds_left(now) <= margin.total_seconds():
         return None
     return creds
+
+
+def private_entry(path: str) -> os.stat_result | None:
+    """``path``'s stat (not following a link) when it is a regular file of ours that no one
+    else may read, in a folder of ours that no one else may enter; else None. The shortcut
+    checks the entry it names with this: the same rules as :func:`read_bytes`."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+        folder = os.stat(os.path.dirname(path))
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or _unsafe(info) or _unsafe(folder):
+        return None
+    return info
 
 
 def _unsafe(info: os.stat_result) -> bool:

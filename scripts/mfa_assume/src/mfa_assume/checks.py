@@ -242,3 +242,74 @@ def check_endpoint_url(url: str, variable: str) -> str:
         f"{variable} {url!r} is not an endpoint URL; expected http:// or https:// and a "
         "host, such as https://sts.eu-west-1.amazonaws.com or http://localhost:4566"
     )
+
+
+# Session tags, as AssumeRole takes them (Tags):
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (Tags: "up to 50
+# session tags"; "Tag key-value pairs are not case sensitive, but case is preserved. This means
+# that you cannot have separate Department and department tag keys") and
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_Tag.html (Key: 1-128 characters,
+# Value: 0-256, both of the pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]).
+MAX_SESSION_TAGS = 50
+TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
+_TAG_ASCII = frozenset(
+    "_.:/=+-@ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)  # the ASCII members of [\p{L}\p{Z}\p{N}_.:/=+\-@]
+
+
+def _tag_char_ok(char: str) -> bool:
+    if char.isascii():
+        return char in _TAG_ASCII
+    import unicodedata  # only for a tag with other characters: not on a plain cache hit
+
+    return unicodedata.category(char)[0] in "LZN"
+
+
+def check_tag(text: str, where: str) -> tuple[str, str]:
+    """One ``key=value`` session tag (split at the first ``=``), checked against STS's rules."""
+    key, equals, value = text.partition("=")
+    if not equals:
+        raise InputError(f"session tag {text!r} {where} has no '='; expected key=value")
+    if not 1 <= len(key) <= TAG_KEY_MAX:
+        raise InputError(
+            f"session tag key {key!r} {where} has {len(key)} characters; "
+            f"STS accepts 1 to {TAG_KEY_MAX}"
+        )
+    if len(value) > TAG_VALUE_MAX:
+        raise InputError(
+            f"session tag {key!r} {where} has a value of {len(value)} characters; "
+            f"STS accepts at most {TAG_VALUE_MAX}"
+        )
+    for part, what in ((key, "key"), (value, "value")):
+        bad = sorted({c for c in part if not _tag_char_ok(c)})
+        if bad:
+            raise InputError(
+                f"session tag {what} {part!r} {where} contains {''.join(bad)!r}; STS accepts "
+                "letters, digits, spaces and _ . : / = + - @"
+            )
+    return key, value
+
+
+def check_tags(pairs: list[tuple[str, str]], where: str) -> tuple[tuple[str, str], ...]:
+    """The tags, at most 50, keys unique regardless of case (as STS requires)."""
+    if len(pairs) > MAX_SESSION_TAGS:
+        raise InputError(
+            f"{len(pairs)} session tags {where}; STS accepts at most {MAX_SESSION_TAGS}"
+        )
+    seen: dict[str, str] = {}
+    for key, _ in pairs:
+        if key.lower() in seen:
+            raise InputError(
+                f"session tag key {key!r} {where} repeats {seen[key.lower()]!r}; STS treats "
+                "keys case-insensitively: give each key once"
+            )
+        seen[key.lower()] = key
+    return tuple(pairs)
+
+
+def parse_session_tags(text: str, where: str) -> list[tuple[str, str]]:
+    """A profile's ``session_tags = k=v,k2=v2`` (a comma cannot occur in a tag)."""
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise InputError(f"session_tags {where} has an empty entry; expected k=v,k2=v2")
+    return [check_tag(item, where) for item in items]

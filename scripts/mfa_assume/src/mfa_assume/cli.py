@@ -26,9 +26,10 @@ EPILOG = """\
 exit codes: 0 ok (or the command's own), 1 other AWS error, 2 invalid input,
 3 no MFA code could be read, 4 base credentials missing/expired, 5 role requires MFA,
 6 MFA code rejected, 7 MFA serial not found, 8 access denied, 9 duration above role
-maximum, 10 endpoint unreachable, 11 file not written, 12 timed out waiting for
-another run getting the same session, 13 cannot sign in to the console, 14 no browser
-(both: mfa-assume console), 126/127 command not runnable, 130 interrupted
+maximum (or above 1h for role chaining), 10 endpoint unreachable, 11 file not written,
+12 timed out waiting for another run getting the same session, 13 cannot sign in to the
+console, 14 no browser (both: mfa-assume console), 126/127 command not runnable,
+130 interrupted
 """
 
 
@@ -77,6 +78,15 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         "--refresh",
         {"action": "store_true", "help": "ignore cached credentials, start a new session"},
     ),
+    (
+        "--tag",
+        {
+            "action": "append",
+            "metavar": "KEY=VALUE",
+            "help": "session tag sent with AssumeRole; repeat for more "
+            "(added to the profile's session_tags)",
+        },
+    ),
     ("--no-mfa", {"action": "store_true", "help": "do not send an MFA code"}),
     (
         "--no-mfa-session",
@@ -112,9 +122,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _fast_kind(settings: dict[str, Any]) -> str | None:
-    """How fast_options() reads an option: "value", "switch" (store_true) or None (it cannot)."""
+    """How fast_options() reads an option: "value", "switch" (store_true), "append" (each
+    use adds a value) or None (it cannot)."""
     if settings.get("action") == "store_true" and settings.keys() <= {"action", "help"}:
         return "switch"
+    if settings.get("action") == "append" and settings.keys() <= {"action", "help", "metavar"}:
+        return "append"
     plain = settings.keys() <= {"help", "metavar", "choices", "default"}
     return "value" if plain and settings.get("default") is None else None
 
@@ -141,12 +154,12 @@ def fast_options(args: Sequence[str]) -> SimpleNamespace | None:
         if kind == "switch":
             values[dest] = True
             continue
-        value = next(words, None) if kind == "value" else None
+        value = next(words, None) if kind in ("value", "append") else None
         if value is None or (value.startswith("-") and value != "-"):
             return None
         if "choices" in settings and value not in settings["choices"]:
             return None
-        values[dest] = value
+        values[dest] = [*(values[dest] or []), value] if kind == "append" else value
     return SimpleNamespace(**values)
 
 
@@ -237,7 +250,7 @@ def deliver(
     if command is not None:
         return runner(command, output.child_environment(deps.env, creds, region))
     if ns.format or not ns.write_profile:
-        stdout(output.render(creds, ns.format or "env"))
+        stdout(output.render(creds, ns.format or "env", region))
     return ExitCode.OK
 
 
@@ -248,7 +261,8 @@ def remember(
     from mfa_assume import cache, shortcut
 
     entry = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
-    shortcut.remember(args, env, entry, creds, output.render(creds, fmt or "env"))
+    text = output.render(creds, fmt or "env", request.region)
+    shortcut.remember(args, env, entry, creds, text)
 
 
 def main(
@@ -285,6 +299,7 @@ def main(
             no_mfa=ns.no_mfa,
             refresh=ns.refresh,
             no_mfa_session=ns.no_mfa_session,
+            tags=tuple(ns.tag or ()),
         )
         request = build_request(options, deps.env)
         result = flow.obtain(request, deps)

@@ -5,15 +5,16 @@
 | 0    | Success (with ``-- command``: the command's own exit code is passed through) |
 | 1    | Unexpected AWS error (the message names the AWS error code)                  |
 | 2    | Invalid input, found before any AWS call (flags, usage, profile, token, ARN, |
-|      | region, endpoint URL, source_profile loop, credential_process loop, a        |
-|      | section or key twice in a file)                                              |
+|      | region, endpoint URL, session tags, source_profile loop, credential_process  |
+|      | loop, a section or key twice in a file)                                      |
 | 3    | An MFA code is needed but none could be read (no terminal, empty stdin)      |
 | 4    | Base credentials missing, expired or invalid (or a key id without its secret) |
 | 5    | The role requires MFA and no MFA code was sent                               |
 | 6    | MFA code rejected (wrong, expired, already used, or serial not yours)        |
 | 7    | MFA device serial could not be found (not permitted to list MFA devices)     |
 | 8    | Access denied for another reason (trust policy, permissions)                 |
-| 9    | Requested duration above the role's maximum session duration                 |
+| 9    | Requested duration above the role's maximum session duration, or above one  |
+|      | hour for role chaining (temporary base credentials)                          |
 | 10   | AWS endpoint unreachable                                                     |
 | 11   | A local file could not be written (credentials file, output)                 |
 | 12   | Timed out waiting for another run that is getting the same session           |

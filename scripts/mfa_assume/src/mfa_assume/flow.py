@@ -123,14 +123,24 @@ def assume(request: Request, deps: Deps) -> Credentials:
         role_arn=request.role_arn,
         base=_base_description(request),
         duration_seconds=request.duration_seconds,
+        tags=bool(request.tags),
         config_hint=(
             f"set mfa_serial in profile {request.profile!r}"
             if request.profile
             else "set mfa_serial in your profile"
         ),
     )
+    from mfa_assume import mfa_session
+
+    if clients.temporary and not mfa_session.can_serve(request.duration_seconds):
+        raise HelperError(ExitCode.DURATION_TOO_LONG, _chaining_refusal(request, ctx.base))
     mfa_session_possible = not request.no_mfa and not clients.temporary
-    if request.use_mfa_session and request.mfa_max_age and mfa_session_possible:
+    if (
+        request.use_mfa_session
+        and request.mfa_max_age
+        and mfa_session_possible
+        and mfa_session.can_serve(request.duration_seconds)
+    ):
         session = _mfa_session(request, deps, clients, ctx, token or ask, request.mfa_max_age)
         if session is not None:
             return _assume_with_session(request, clients, ctx, session)
@@ -147,6 +157,16 @@ def assume(request: Request, deps: Deps) -> Credentials:
     return Credentials.from_dict(response["Credentials"])
 
 
+def _chaining_refusal(request: Request, base: str) -> str:
+    """Said before any AWS call: STS would refuse this request as role chaining."""
+    return (
+        f"{base} has temporary credentials (a session token), and AssumeRole signed by "
+        "temporary credentials is role chaining, which STS limits to 1 hour; "
+        f"{request.duration_seconds} seconds was asked for. Use --duration-seconds 1h, or a "
+        "source profile with your long-term access keys"
+    )
+
+
 def _ask(source: CodeSource | None, serial: str) -> str:
     if source is None:  # --no-mfa with a device found: nothing may be asked
         raise HelperError(ExitCode.INVALID_INPUT, "--no-mfa was given but a code is needed")
@@ -160,6 +180,7 @@ def _assume_params(request: Request, caller_arn: str) -> dict[str, Any]:
         "RoleSessionName": request.session_name or name,
         "DurationSeconds": request.duration_seconds,
         "SourceIdentity": request.source_identity or name,
+        **({"Tags": [{"Key": k, "Value": v} for k, v in request.tags]} if request.tags else {}),
     }
 
 
@@ -178,7 +199,7 @@ def _mfa_session(
     from mfa_assume import lock, mfa_session
 
     parts = request.cache_key_parts(deps.env)
-    key = mfa_session.key_parts(parts["caller"], request.serial_number, parts["endpoint"])
+    key = mfa_session.key_parts(parts["caller"], parts["endpoint"])
     path = cache.entry_path(cache.cache_dir(deps.env), cache.key_for(key))
     reason = None
     if not request.refresh:

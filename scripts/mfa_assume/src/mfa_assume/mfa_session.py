@@ -6,11 +6,21 @@ that trusts the user, as long as the authentication is younger than the role's
 ``aws:MultiFactorAuthAge`` limit (the profile's ``mfa_max_age``, written by synthesis).
 
 The session is cached like role credentials (same folder and rules), keyed by the base
-credentials' fingerprint, the device (or "found by ListMFADevices") and the endpoint, with
+credentials' fingerprint and the endpoint (not the device: a session made with any of the
+user's devices carries the MFA, so a team profile without ``mfa_serial`` shares the code
+typed for a profile with one), with
 the time the code was sent (``AuthenticatedAt``, taken just *before* the call, so it is never
 younger than AWS's own record). It is used for a role only while its age is below that role's
 ``mfa_max_age`` minus a margin (:func:`margin_for`): the helper asks for a new code just
 before the role would refuse the session, never after.
+
+Role chaining: STS treats ``AssumeRole`` signed by temporary credentials (an MFA session's
+included) as role chaining and refuses ``DurationSeconds`` above one hour ("The requested
+DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining"):
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
+and https://repost.aws/knowledge-center/iam-role-chaining-limit (GetSessionToken credentials
+count). So the session serves only requests of at most :data:`CHAINED_MAX_SECONDS`; a longer
+one sends its code with ``AssumeRole`` itself (see :func:`mfa_assume.flow.assume`).
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from mfa_assume.credentials import Credentials
 
 MAX_MARGIN = 60.0  # seconds kept in hand for the AssumeRole call and clock skew
 MIN_DURATION, MAX_DURATION = 900, 129_600  # GetSessionToken's range for IAM users
+CHAINED_MAX_SECONDS = 3600  # STS's limit for a role assumed with temporary credentials
 
 
 class MfaSession(NamedTuple):
@@ -36,14 +47,14 @@ class MfaSession(NamedTuple):
         return f"MfaSession(serial={self.serial!r}, authenticated_at={self.authenticated_at})"
 
 
-def key_parts(request_caller: str, serial: str | None, endpoint: str) -> dict[str, str]:
-    return {
-        "version": "1",
-        "kind": "mfa-session",
-        "caller": request_caller,
-        "serial": serial or "<found>",
-        "endpoint": endpoint,
-    }
+def key_parts(request_caller: str, endpoint: str) -> dict[str, str]:
+    return {"version": "2", "kind": "mfa-session", "caller": request_caller, "endpoint": endpoint}
+
+
+def can_serve(duration_seconds: int) -> bool:
+    """Whether an AssumeRole for ``duration_seconds`` may be signed by an MFA session: only
+    up to STS's role-chaining limit of one hour."""
+    return duration_seconds <= CHAINED_MAX_SECONDS
 
 
 def duration_for(max_age: int) -> int:

@@ -43,22 +43,30 @@ def _dotenv_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _lines(creds: Credentials, line: Callable[[str, str], str]) -> str:
-    return "".join(line(k, v) + "\n" for k, v in env_vars(creds).items())
+def region_vars(region: str | None) -> dict[str, str]:
+    """``AWS_REGION`` (read by most SDKs) and ``AWS_DEFAULT_REGION`` (botocore, the AWS CLI)."""
+    return {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
 
 
-def render(creds: Credentials, fmt: str) -> str:
-    """The text to print for ``--format fmt``."""
+def _lines(creds: Credentials, region: str | None, line: Callable[[str, str], str]) -> str:
+    variables = {**env_vars(creds), **region_vars(region)}
+    return "".join(line(k, v) + "\n" for k, v in variables.items())
+
+
+def render(creds: Credentials, fmt: str, region: str | None = None) -> str:
+    """The text to print for ``--format fmt``; the shell formats also set ``region`` (the
+    profile's or ``--region``), as ``-- command`` does, so that ``eval`` works where the base
+    profile has no region. ``json`` (credential_process) has no field for it."""
     if fmt == "json":  # credential_process output, Version 1
         return json.dumps({"Version": 1, **creds.to_dict()}, indent=2) + "\n"
     if fmt == "env":
-        return _lines(creds, lambda k, v: f"export {k}={_posix_quote(v)}")
+        return _lines(creds, region, lambda k, v: f"export {k}={_posix_quote(v)}")
     if fmt == "fish":
-        return _lines(creds, lambda k, v: f"set -gx {k} {_fish_quote(v)};")
+        return _lines(creds, region, lambda k, v: f"set -gx {k} {_fish_quote(v)};")
     if fmt == "powershell":
-        return _lines(creds, lambda k, v: f"$Env:{k} = {_powershell_quote(v)}")
+        return _lines(creds, region, lambda k, v: f"$Env:{k} = {_powershell_quote(v)}")
     if fmt == "dotenv":
-        return _lines(creds, lambda k, v: f"{k}={_dotenv_quote(v)}")
+        return _lines(creds, region, lambda k, v: f"{k}={_dotenv_quote(v)}")
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -68,6 +76,5 @@ def child_environment(
     """``base`` with our credentials in, and variables that would override them out."""
     env = {k: v for k, v in base.items() if k not in SHADOWING_VARIABLES}
     env.update(env_vars(creds))
-    if region:
-        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+    env.update(region_vars(region))
     return env

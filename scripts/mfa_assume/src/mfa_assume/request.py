@@ -29,6 +29,7 @@ class Options(NamedTuple):
     no_mfa: bool = False
     refresh: bool = False
     no_mfa_session: bool = False
+    tags: tuple[str, ...] = ()  # --tag key=value, in the order given
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Options(profile={self.profile!r}, role_arn={self.role_arn!r}, ...)"
@@ -52,6 +53,7 @@ class Request(NamedTuple):
     mfa_max_age: int | None = None  # the role's MFA age limit, seconds (profile mfa_max_age)
     use_mfa_session: bool = False  # GetSessionToken once, then AssumeRole with that session
     base_id: str | None = None  # profiles.base_fingerprint, found while validating
+    tags: tuple[tuple[str, str], ...] = ()  # session tags sent with AssumeRole
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
@@ -65,6 +67,7 @@ class Request(NamedTuple):
             "source_identity": self.source_identity or "<caller>",
             "caller": self.base_id or profiles.base_fingerprint(self.base_profile, env),
             "endpoint": env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or "",
+            **({"tags": repr(sorted(self.tags))} if self.tags else {}),
         }
 
 
@@ -109,6 +112,22 @@ def _region(
     return options.region or settings.get("region") or None
 
 
+def session_tags(
+    flags: tuple[str, ...], settings: Mapping[str, str], profile: str | None
+) -> tuple[tuple[str, str], ...]:
+    """The profile's ``session_tags``, with each ``--tag`` replacing the one of the same key
+    (keys compare regardless of case, as STS compares them), checked against STS's rules."""
+    given = [checks.check_tag(text, "from --tag") for text in flags]
+    from_profile: list[tuple[str, str]] = []
+    if settings.get("session_tags"):
+        where = f"in profile {profile!r}"
+        from_profile = checks.parse_session_tags(settings["session_tags"], where)
+        checks.check_tags(from_profile, where)
+    overridden = {key.lower() for key, _ in given}
+    kept = [(k, v) for k, v in from_profile if k.lower() not in overridden]
+    return checks.check_tags([*kept, *given], "in all (--tag and session_tags)")
+
+
 def build_request(options: Options, env: Mapping[str, str]) -> Request:
     """Merge flags over the profile's settings and validate every value."""
     for variable in ENDPOINT_VARIABLES:
@@ -147,6 +166,7 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
         raise InputError("--no-mfa cannot be combined with an MFA serial or token code")
     role_arn = checks.check_role_arn(role_arn)
     seconds = checks.parse_duration(duration) if duration is not None else DEFAULT_DURATION
+    tags = session_tags(options.tags, settings, profile)
     via = profile if base_profile != profile else None
     base_id, base_region = profiles.base_identity(base_profile, env, via=via)
     return Request(
@@ -171,4 +191,5 @@ def build_request(options: Options, env: Mapping[str, str]) -> Request:
         else None,
         use_mfa_session=bool(settings.get("mfa_max_age")) and not options.no_mfa_session,
         base_id=base_id,
+        tags=tags,
     )

@@ -9,7 +9,9 @@ file in the cache folder, ``<digest>.shortcut``, named after a digest of those i
 holding the text printed, the entry's path and identity (device, inode, size, mtime) and
 the credentials' expiry. A later run with the same inputs (:func:`answer`) reads the two AWS
 files without parsing them, finds the file and prints its text when the entry is still the
-same file and the credentials have more than ``cache.MARGIN`` left: no INI parsing, no
+same file, still private in a private folder (the cache's own rules: otherwise the normal
+path ignores the entry and tightens the folder), and the credentials have more than
+``cache.MARGIN`` left: no INI parsing, no
 validation (the same inputs passed it), no JSON, about half the time of a cache hit.
 Anything else (another option or variable, an edited file, an entry replaced by
 ``--refresh`` or a new session) finds no valid shortcut, and the normal path runs.
@@ -101,9 +103,10 @@ def answer(args: Sequence[str], env: Mapping[str, str], now: float) -> str | Non
     try:
         head, entry, text = raw.decode("utf-8").split("\n", 2)
         version, expires, identity = head.split(" ", 2)
-        same_entry = identity == _identity(os.stat(entry, follow_symlinks=False))
+        info = cache.private_entry(entry)  # a 0644 entry or 0755 folder: the normal path
+        same_entry = info is not None and identity == _identity(info)
         seconds_left = int(expires) - now
-    except (ValueError, OSError):
+    except ValueError:
         return None
     if version != FORMAT or not same_entry or seconds_left <= cache.MARGIN.total_seconds():
         return None
