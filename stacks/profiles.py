@@ -45,8 +45,7 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     lines = [
         "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
-        f"# The '{HELPER_COMMAND}' command: pipx install ./scripts/mfa_assume "
-        "(see docs/helper.md).",
+        f"# The '{HELPER_COMMAND}' command: install it with pipx (see docs/helper.md).",
     ]
     if any(t.account is None for t in targets):
         lines.append(

@@ -7,14 +7,14 @@ before building anything, and so that building a role costs few calls into the C
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from developer_role.iam_rules import ARN_ACCOUNT
 
 # The AWS managed policy every developer role carries.
 POWER_USER_ACCESS = "PowerUserAccess"
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity")
-_ARN_ACCOUNT = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):")
 
 
 def mfa_conditions(
@@ -42,7 +42,7 @@ def pattern_accounts(patterns: Sequence[str]) -> list[str]:
     """The account root principals that ARN patterns fall under, in first-seen order."""
     roots: list[str] = []
     for pattern in patterns:
-        match = _ARN_ACCOUNT.match(pattern)
+        match = ARN_ACCOUNT.match(pattern)
         if match is None:
             raise ValueError(
                 f"principal ARN pattern {pattern!r} must name its partition and account "

@@ -4,49 +4,37 @@ Each function returns ``None`` when the value is acceptable, or one sentence tha
 prop, the value and what is allowed. The construct raises on the first problem; the app's
 configuration loader collects them all.
 
-IAM's role path and role name rules (API_CreateRole) are stated here, so that the library
-depends on nothing but the CDK: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-The assume-role helper states the same rules for the ARNs it accepts; a test holds the two to
-one table (tests/stacks/test_role_path_rule.py).
+IAM's rules themselves (names, paths, ranges) are stated once, with their links, in
+:mod:`developer_role.iam_rules`; this module words them for the construct's props.
 """
 
 from __future__ import annotations
 
-import re
+from developer_role.iam_rules import (
+    MAX_ROLE_NAME_LENGTH,
+    MAX_ROLE_PATH_LENGTH,
+    MAX_SESSION_SECONDS,
+    MIN_SESSION_SECONDS,
+    ROLE_NAME,
+    ROLE_PATH,
+    role_name_problem,
+    role_path_problem,
+)
 
-MIN_SESSION_SECONDS = 3_600
-MAX_SESSION_SECONDS = 43_200
-MAX_ROLE_PATH_LENGTH = 512
-MAX_ROLE_NAME_LENGTH = 64
-# A path is "/" or "/" + printable ASCII (0x21-0x7E) + "/"; a name is [\w+=,.@-] in ASCII.
-ROLE_PATH = re.compile(r"/(?:[\x21-\x7e]+/)?")
-ROLE_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
-
-
-def role_path_problem(path: str) -> str | None:
-    """Why IAM would refuse ``path`` as a role path, or None when it is valid."""
-    if len(path) > MAX_ROLE_PATH_LENGTH:
-        return f"is longer than IAM's {MAX_ROLE_PATH_LENGTH} characters"
-    if not ROLE_PATH.fullmatch(path):
-        return (
-            "is not an IAM path; it must start and end with '/' and hold only printable "
-            "ASCII characters between them (for example '/developers/')"
-        )
-    return None
-
-
-def role_name_problem(name: str) -> str | None:
-    """Why IAM would refuse ``name`` as a role name, or None when it is valid."""
-    if not name:
-        return f"is empty; IAM needs 1 to {MAX_ROLE_NAME_LENGTH} characters"
-    if len(name) > MAX_ROLE_NAME_LENGTH:
-        return f"is {len(name)} characters long; IAM allows at most {MAX_ROLE_NAME_LENGTH}"
-    if not ROLE_NAME.fullmatch(name):
-        return (
-            "has characters IAM refuses; a role name may contain only letters, digits "
-            "and + = , . @ _ -"
-        )
-    return None
+__all__ = [
+    "MAX_ROLE_NAME_LENGTH",
+    "MAX_ROLE_PATH_LENGTH",
+    "MAX_SESSION_SECONDS",
+    "MIN_SESSION_SECONDS",
+    "ROLE_NAME",
+    "ROLE_PATH",
+    "mfa_age_error",
+    "path_error",
+    "role_name_error",
+    "role_name_problem",
+    "role_path_problem",
+    "session_duration_error",
+]
 
 
 def session_duration_error(prop: str, seconds: int) -> str | None:

@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from developer_roles.config import APP_TAG_KEY, ConfigError, iam_rules, validate
+from developer_role import iam_rules
+from developer_roles.config import APP_TAG_KEY, ConfigError, managed_policies, validate
 from developer_roles.config import format as config_format
 from developer_roles.config.schema import objects
 
@@ -122,8 +123,8 @@ def test_region_partitions_agree_with_botocore() -> None:
 def test_managed_policy_names_are_current_with_the_pinned_moto() -> None:
     from devtools import gen_managed_policies
 
-    assert iam_rules.MANAGED_POLICIES_FILE.read_text(encoding="utf-8") == (
+    assert managed_policies.MANAGED_POLICIES_FILE.read_text(encoding="utf-8") == (
         gen_managed_policies.render()
     ), "run make managed-policies"
-    names = iam_rules.aws_managed_policy_names()
+    names = managed_policies.aws_managed_policy_names()
     assert {"PowerUserAccess", "ReadOnlyAccess", "job-function/ViewOnlyAccess"} <= names

@@ -21,8 +21,9 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from developer_roles.config.managed_policies import MANAGED_POLICIES_FILE as OUTPUT
+
 REPO = Path(__file__).resolve().parents[4]
-OUTPUT = REPO / "stacks" / "data" / "aws-managed-policies.txt"
 
 
 def render() -> str:

@@ -21,15 +21,29 @@ _NOT_STS_NAME_CHAR = re.compile(f"[^{_STS_NAME_CHARS}]+")
 _TOKEN = re.compile(r"[0-9]{6}")
 _DURATION = re.compile(r"([0-9]+)([smh]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+# IAM's rules that the helper shares with the app side. The helper installs without the CDK,
+# so it keeps this copy of developer_role.iam_rules' rules (with the same links there);
+# tests/test_iam_rules_copies.py holds both copies to one table of accepted and refused values.
+# Character sets are ASCII, as IAM's Java-regex \w is.
+_NAME_CHARS = "A-Za-z0-9_+=,.@-"
 _PARTITION = r"aws(?:-[a-z]+)*"
-# IAM's own rules (API_CreateRole): a path is "/" or "/" + printable ASCII + "/", 1 to 512
-# characters; a role name is 1 to 64 of [\w+=,.@-] in ASCII. The CDK configuration and the
-# construct library validate role paths and names with these same functions.
+PARTITIONS = (
+    "aws",
+    "aws-cn",
+    "aws-eusc",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-us-gov",
+)
+# API_CreateRole: a path is "/" or "/" + printable ASCII + "/", 1 to 512 characters; a role
+# name is 1 to 64 of [\w+=,.@-].
 MAX_ROLE_PATH_LENGTH = 512
 MAX_ROLE_NAME_LENGTH = 64
 ROLE_PATH = re.compile(r"/(?:[\x21-\x7e]+/)?")
-ROLE_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
-_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role(/.*)")
+ROLE_NAME = re.compile(f"[{_NAME_CHARS}]+")
+_ROLE_ARN = re.compile(rf"arn:({_PARTITION}):iam::[0-9]{{12}}:role(/.*)")
 # A region is a DNS label of lowercase letters, digits and hyphens (us-east-1, cn-north-1,
 # us-gov-west-1, eu-isoe-west-1); botocore refuses anything that is not a host label.
 _REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -40,11 +54,15 @@ _ENDPOINT_URL = re.compile(
     r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?",
     re.IGNORECASE,
 )
-_MFA_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:mfa/(?:[\w+=,.@-]+/)*[\w+=,.@-]+")
-_USER_ARN = re.compile(
-    rf"arn:({_PARTITION}):iam::([0-9]{{12}}):user/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"
+# API_AssumeRole SerialNumber: 9-256 of [\w+=/:,.@-]; a virtual device is
+# arn:PARTITION:iam::ACCOUNT:mfa/[PATH/]NAME (API_CreateVirtualMFADevice).
+_MFA_ARN = re.compile(
+    rf"arn:({_PARTITION}):iam::[0-9]{{12}}:mfa/(?:[{_NAME_CHARS}]+/)*[{_NAME_CHARS}]+"
 )
-_HARDWARE_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}")
+_USER_ARN = re.compile(
+    rf"arn:({_PARTITION}):iam::([0-9]{{12}}):user/(?:[{_NAME_CHARS}]+/)*([{_NAME_CHARS}]+)"
+)
+_HARDWARE_SERIAL = re.compile(rf"[/:{_NAME_CHARS}]{{9,256}}")
 
 
 def check_token_code(code: str) -> str:
@@ -72,7 +90,8 @@ def check_serial_number(serial: str) -> str:
             f"such as arn:{partition}:iam::{account}:mfa/{name} or a hardware serial "
             "such as GAHT12345678"
         )
-    if _MFA_ARN.fullmatch(serial):
+    device = _MFA_ARN.fullmatch(serial)
+    if device and device.group(1) in PARTITIONS:
         return serial
     if serial.startswith("arn:") or not _HARDWARE_SERIAL.fullmatch(serial):
         raise InputError(
@@ -156,8 +175,8 @@ def check_role_arn(arn: str) -> str:
     """
     arn = arn.strip()
     match = _ROLE_ARN.fullmatch(arn)
-    if match:
-        path, name = split_role_resource(match.group(1))
+    if match and match.group(1) in PARTITIONS:
+        path, name = split_role_resource(match.group(2))
         if role_path_problem(path) is None and role_name_problem(name) is None:
             return arn
     raise InputError(

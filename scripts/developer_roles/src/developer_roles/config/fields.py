@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import re
 
-from developer_role.validation import path_error, role_name_error
-from developer_roles.config.iam_rules import (
-    ACCOUNT,
-    NAME_CHARS,
-    PARTITION,
+from developer_role.iam_rules import (
     PARTITIONS,
-    PATH,
     POLICY_NAME,
-    USER_OR_ROLE_NAME,
+    PRINCIPAL_ARN,
     managed_policy_arn,
+    mfa_serial_problem,
+    principal_arn_problem,
+    principal_pattern_problem,
     tag_key_problem,
     tag_value_problem,
-    unknown_aws_managed_policy,
 )
+from developer_role.validation import path_error, role_name_error
+from developer_roles.config.managed_policies import unknown_aws_managed_policy
 from developer_roles.config.model import ManagedPolicyRef, PrincipalArn
 from developer_roles.config.schema import parse_duration
 
@@ -39,73 +38,27 @@ __all__ = [
     "parse_tag_value",
 ]
 
-_PRINCIPAL_ARN = re.compile(
-    rf"arn:(?P<partition>{PARTITION}):iam::(?P<account>{ACCOUNT}):(?P<kind>user|role)"
-    rf"(?P<path>{PATH})(?P<name>{USER_OR_ROLE_NAME})"
-)
-_PRINCIPAL_PATTERN = re.compile(
-    rf"arn:(?P<partition>{PARTITION}):iam::(?P<account>{ACCOUNT}):(user|role)/[\x21-\x7e]+"
-)
-_MFA_DEVICE_ARN = re.compile(rf"arn:{PARTITION}:iam::{ACCOUNT}:mfa/[/{NAME_CHARS}]+")
-_HARDWARE_SERIAL = re.compile(rf"[/:{NAME_CHARS}]{{9,256}}")
-_ROOT = re.compile(rf"arn:{PARTITION}:iam::{ACCOUNT}:root")
-
 
 def parse_principal_arn(value: str) -> tuple[PrincipalArn | None, str | None]:
     """A principal ARN, or the reason it is not one a developer role can trust."""
-    shown = repr(value)
-    if "*" in value or "?" in value:
-        return None, (
-            f"{shown} has a wildcard; name one IAM user or role (or use a group's "
-            "'principalArnPatterns')"
-        )
-    if re.fullmatch(ACCOUNT, value) or _ROOT.fullmatch(value):
-        return None, (
-            f"{shown} trusts a whole account; name one IAM user or role "
-            "(arn:aws:iam::ACCOUNT:user/NAME or arn:aws:iam::ACCOUNT:role/NAME)"
-        )
-    if value.startswith("arn:") and ":sts::" in value and ":assumed-role/" in value:
-        return None, (
-            f"{shown} is a session, not a role; use the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-        )
-    match = _PRINCIPAL_ARN.fullmatch(value)
-    if match is None or match["partition"] not in PARTITIONS or len(match["path"]) > 512:
-        return None, (
-            f"{shown} is not an IAM user or role ARN; expected "
-            "arn:PARTITION:iam::ACCOUNT:user/NAME or arn:PARTITION:iam::ACCOUNT:role/NAME "
-            "(a name is 1 to 64 ASCII letters, digits or + = , . @ _ -)"
-        )
+    problem = principal_arn_problem(value)
+    match = None if problem else PRINCIPAL_ARN.fullmatch(value)
+    if match is None:
+        return None, problem or f"{value!r} is not an IAM user or role ARN"
     return PrincipalArn(value, **match.groupdict()), None
 
 
 def parse_pattern(value: str) -> tuple[str | None, str | None]:
     """An ARN pattern that selects principals of one account, or why it cannot."""
-    match = _PRINCIPAL_PATTERN.fullmatch(value)
-    if match is None or match["partition"] not in PARTITIONS:
-        return None, (
-            f"{value!r} is not a principal ARN pattern; expected "
-            "arn:PARTITION:iam::ACCOUNT:user/PATTERN or .../role/PATTERN with a literal account"
-        )
-    if value.endswith((":user/*", ":role/*")):
-        return None, (
-            f"{value!r} matches every user or role of the account; narrow it "
-            "(for example user/payments-*)"
-        )
+    if problem := principal_pattern_problem(value):
+        return None, problem
     return value, None
 
 
 def parse_mfa_serial(value: str) -> tuple[str | None, str | None]:
-    ok = (
-        _MFA_DEVICE_ARN.fullmatch(value)
-        if value.startswith("arn:")
-        else _HARDWARE_SERIAL.fullmatch(value)
-    )
-    if ok:
-        return value, None
-    return None, (
-        f"{value!r} is not an MFA device ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or hardware "
-        "serial number"
-    )
+    if problem := mfa_serial_problem(value):
+        return None, problem
+    return value, None
 
 
 def parse_policy(value: str) -> tuple[ManagedPolicyRef | None, str | None]:

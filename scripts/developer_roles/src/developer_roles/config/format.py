@@ -14,6 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from developer_role import POWER_USER_ACCESS
+from developer_role.iam_rules import (
+    ACCOUNT,
+    MAX_TAG_KEY,
+    MAX_TAG_VALUE,
+    MAX_TAGS,
+    NAME_CHARS,
+    PARTITION,
+    REGION,
+)
 from developer_role.validation import mfa_age_error, session_duration_error
 from developer_roles.config.fields import (
     parse_mfa_serial,
@@ -25,15 +34,6 @@ from developer_roles.config.fields import (
     parse_role_prefix,
     parse_tag_key,
     parse_tag_value,
-)
-from developer_roles.config.iam_rules import (
-    ACCOUNT,
-    MAX_TAG_KEY,
-    MAX_TAG_VALUE,
-    MAX_TAGS,
-    NAME_CHARS,
-    PARTITION,
-    REGION,
 )
 from developer_roles.config.model import ManagedPolicyRef
 from developer_roles.config.schema import (

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from developer_role import POWER_USER_ACCESS, policy_length, trust_policy
+from developer_role.iam_rules import MAX_TAGS, region_partition, tag_value_problem
 from developer_role.validation import role_name_error
 from developer_roles.config.fields import parse_duration, parse_principal_arn
 from developer_roles.config.files import parse_text, read_config_file
 from developer_roles.config.format import DEFAULTS, FORMAT
-from developer_roles.config.iam_rules import MAX_TAGS, region_partition, tag_value_problem
 from developer_roles.config.model import (
     ConfigError,
     ManagedPolicyRef,
