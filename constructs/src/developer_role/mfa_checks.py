@@ -94,7 +94,7 @@ class MfaTrustChecks:
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         violations: list[PolicyViolation] = []
         manifests: dict[Path, Mapping[str, Any]] = {}
-        checked = _checked_templates(context.app_construct)
+        checked = _checked_templates(context)
         for template in context.template_paths:
             resolved = str(Path(template).resolve())
             if resolved in checked:
@@ -118,10 +118,13 @@ class MfaTrustChecks:
 _CHECKED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
-def _checked_templates(app: Any) -> set[str]:
+def _checked_templates(context: IPolicyValidationContext) -> set[str]:
     try:
+        app = context.app_construct
         return _CHECKED.setdefault(app, set())
-    except TypeError:  # not weakly referenceable: no memory between runs
+    except (AttributeError, RuntimeError, TypeError):
+        # No app on the context (an older CDK) or not weakly referenceable: each run checks
+        # all the templates it is given.
         return set()
 
 
