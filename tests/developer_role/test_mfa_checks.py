@@ -398,3 +398,30 @@ def test_a_short_form_acknowledgment_of_another_role_covers_nothing(tmp_path: Pa
     error, plugin = synth_one(tmp_path, build)
     assert error is not None
     assert len(by_construct(plugin["violations"])) == 2
+
+
+def test_a_short_form_acknowledgment_on_the_stack_covers_its_roles(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        two_roles(stack)
+        Validations.of(stack).acknowledge(
+            Acknowledgment(id="MFA1[Statement::0]", reason="both are CI users")
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is None
+    assert plugin["violations"] == []
+    assert [s["reason"] for s in plugin["suppressedViolations"]] == ["both are CI users"] * 2
+
+
+def test_a_short_form_acknowledgment_in_a_stage_is_honoured(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path))
+    stack = Stack(Stage(app, "Prod"), "Roles")
+    ci, _ = two_roles(stack)
+    Validations.of(ci).acknowledge(Acknowledgment(id="MFA1[Statement::0]", reason="CI"))
+    Validations.of(app).add_plugins(MfaTrustChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    data = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    (plugin,) = [p for p in data["pluginReports"] if p["pluginName"] == "MfaTrust"]
+    assert list(by_construct(plugin["violations"])) == ["Prod/Roles/Other/Resource"]
+    assert [s["reason"] for s in plugin["suppressedViolations"]] == ["CI"]
