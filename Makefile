@@ -117,9 +117,13 @@ test-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
 	  else echo "make test needs faketime: sudo apt-get install faketime (macOS: brew install libfaketime)"; exit 1; fi; }
 
+# Test processes (pytest-xdist): one per core by default; a test file stays on one process, so
+# each module's expensive fixtures (a deploy, a fresh venv) are built once.
+PYTEST_WORKERS ?= auto
+
 ## test: lint, types, then the whole test suite (end-to-end tests on the local AWS included)
 test: lint test-tools
-	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
+	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
 trustcheck: setup

@@ -1,10 +1,18 @@
-"""Shared test set-up: the CDK's jsii runtime must use the project's Node.js, not the machine's."""
+"""Shared test set-up: the CDK's jsii runtime must use the project's Node.js, not the machine's;
+one local AWS per test session (per xdist worker) for every folder that needs one; the app's
+default assembly, synthesized once per session with the real CDK CLI."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from localaws.testing import LocalAwsEnv, env_from_environment
+from trustcheck.synth import synthesize
 
 VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
@@ -13,3 +21,16 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ["PATH"] = os.pathsep.join(
     [str(VENV_BIN), str(REPO / "node_modules" / ".bin"), os.environ.get("PATH", "")]
 )
+
+
+@pytest.fixture(scope="session")
+def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]:
+    """The local AWS (or, with E2E_LIVE_PROFILE, a sandbox account: see tests/e2e/conftest.py)."""
+    with env_from_environment(tmp_path_factory.mktemp("localaws")) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app as configured in cdk.json, synthesized by the real CDK CLI."""
+    return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")

@@ -10,8 +10,9 @@ from localaws.testing import LocalAwsEnv
 
 
 def test_a_failed_cdk_bootstrap_is_reported_as_failed_with_its_output(
-    aws: LocalAwsEnv, unique: str, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys
+    local_aws: LocalAwsEnv, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys
 ):
+    aws, unique = local_aws, "failed-bootstrap"
     failing = recipe.Run(
         "cdk bootstrap ...", 1, "", "Error: this account is not bootstrapped: AccessDenied\n"
     )

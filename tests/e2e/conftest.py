@@ -39,17 +39,12 @@ skipped. The deployed DeveloperRoles stack is left for ``cdk destroy``. Never ru
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from localaws.testing import LIVE_PROFILE_VARIABLE, LocalAwsEnv, env_from_environment
+from localaws.testing import LIVE_PROFILE_VARIABLE, LocalAwsEnv
 
-
-@pytest.fixture(scope="session")
-def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]:
-    with env_from_environment(tmp_path_factory.mktemp("localaws")) as env:
-        yield env
+# ``local_aws`` itself is defined in tests/conftest.py: one server per test session, shared
+# with tests/localaws and tests/devtools.
 
 
 @pytest.fixture

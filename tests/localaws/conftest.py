@@ -1,19 +1,20 @@
-"""A local AWS per test session (per xdist worker) for the moto_compat tests."""
+"""The local AWS for the compatibility-layer tests: the session's one (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 
-from localaws.testing import LocalAwsEnv, local_env
+from localaws.testing import LocalAwsEnv
 
 
 @pytest.fixture(scope="session")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]:
-    with local_env(tmp_path_factory.mktemp("localaws")) as env:
-        yield env
+def aws(local_aws: LocalAwsEnv) -> LocalAwsEnv:
+    """The session's local AWS; these tests switch its fixes off, so never a live account."""
+    if local_aws.is_live:
+        pytest.skip("tests of the local AWS itself")
+    return local_aws
 
 
 @pytest.fixture

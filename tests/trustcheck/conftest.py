@@ -1,4 +1,5 @@
-"""Synthesized cloud assemblies, made once per test session with the real CDK CLI."""
+"""Synthesized cloud assemblies, made once per test session with the real CDK CLI (the
+default one, ``assembly``, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,6 @@ VARIANT_CONFIG = {
         CAROL,
     ],
 }
-
-
-@pytest.fixture(scope="session")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app as configured in cdk.json."""
-    return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")
 
 
 @pytest.fixture(scope="session")

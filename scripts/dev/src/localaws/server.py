@@ -185,7 +185,7 @@ def serve(
     )
     from werkzeug.serving import make_server
 
-    from localaws import control, moto_compat
+    from localaws import control, federation, moto_compat
 
     moto_compat.apply()
     moto_compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
@@ -197,8 +197,11 @@ def serve(
 
     instance = secrets.token_hex(16)
     moto_app = DomainDispatcherApplication(create_backend_app)
-    app = control.ControlMiddleware(
-        moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}
+    federation.install()  # after moto_compat.apply(): it wraps the AssumeRole installed then
+    app = federation.FederationMiddleware(  # console sign-in: /federation
+        control.ControlMiddleware(
+            moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}
+        )
     )
     server = make_server(BIND_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = int(server.server_address[1])

@@ -27,7 +27,8 @@ exit codes: 0 ok (or the command's own), 1 other AWS error, 2 invalid input,
 3 no MFA code could be read, 4 base credentials missing/expired, 5 role requires MFA,
 6 MFA code rejected, 7 MFA serial not found, 8 access denied, 9 duration above role
 maximum, 10 endpoint unreachable, 11 file not written, 12 timed out waiting for
-another run getting the same session, 126/127 command not runnable, 130 interrupted
+another run getting the same session, 13 cannot sign in to the console, 14 no browser
+(both: mfa-assume console), 126/127 command not runnable, 130 interrupted
 """
 
 
@@ -100,7 +101,8 @@ def parser() -> argparse.ArgumentParser:
     p = Parser(
         prog=PROG,
         description="Assume an IAM role with an MFA code; print, save or use the credentials.",
-        usage="%(prog)s [options] [-- command [args ...]]",
+        usage="%(prog)s [options] [-- command [args ...]]\n       %(prog)s console [options] "
+        "(sign in to the AWS console; see %(prog)s console --help)",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -257,7 +259,12 @@ def main(
 ) -> int:
     deps = deps or flow.Deps(env=os.environ)
     write = stdout or sys.stdout.write
-    options_argv, command = split_command(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if list(argv[:1]) == ["console"]:  # mfa-assume console: sign in to the AWS console
+        from mfa_assume import console_cli
+
+        return console_cli.main(argv[1:], deps, write)
+    options_argv, command = split_command(argv)
     try:
         if command == []:
             raise InputError("nothing to run after --; expected -- command [args ...]")

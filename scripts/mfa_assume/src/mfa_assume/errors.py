@@ -17,6 +17,10 @@
 | 10   | AWS endpoint unreachable                                                     |
 | 11   | A local file could not be written (credentials file, output)                 |
 | 12   | Timed out waiting for another run that is getting the same session           |
+| 13   | ``console``: these credentials cannot sign in to the AWS console (long-term  |
+|      | keys, an MFA session's GetSessionToken credentials, or refused by the        |
+|      | federation endpoint)                                                         |
+| 14   | ``console``: no browser to open the sign-in URL (use ``--print-url``)        |
 | 126  | ``-- command`` found but not executable                                      |
 | 127  | ``-- command`` not found                                                     |
 | 130  | Interrupted (Ctrl-C)                                                         |
@@ -41,6 +45,8 @@ class ExitCode(enum.IntEnum):
     ENDPOINT_UNREACHABLE = 10
     LOCAL_WRITE = 11
     LOCK_TIMEOUT = 12
+    CANNOT_SIGN_IN = 13
+    NO_BROWSER = 14
     COMMAND_NOT_EXECUTABLE = 126
     COMMAND_NOT_FOUND = 127
     INTERRUPTED = 130

@@ -1,0 +1,240 @@
+"""``mfa-assume console``: sign in to the AWS console as the role, in a browser or as a URL.
+
+Parse and validate everything (options, region, destination, endpoint, browser) before any
+AWS call; get the role session's credentials as the helper always does (cache, MFA session,
+code); ask the partition's federation endpoint for a sign-in token; open the login URL in a
+browser or, with ``--print-url``, print it to standard output. The URL goes nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from mfa_assume import PROG, console, flow, signin
+from mfa_assume.checks import check_endpoint_url, check_region
+from mfa_assume.console import Partition, SessionKeys
+from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.request import ENDPOINT_VARIABLES, Options, build_request, selected_profile
+
+COMMAND = f"{PROG} console"
+# The helper's options that choose and assume the role (cli.OPTIONS declares them).
+ROLE_OPTIONS = (
+    "--profile",
+    "--role-arn",
+    "--role-session-name",
+    "--serial-number",
+    "--token-code",
+    "--duration-seconds",
+    "--source-identity",
+    "--refresh",
+    "--no-mfa",
+    "--no-mfa-session",
+)
+EPILOG = """\
+Without --profile/--role-arn (and no AWS_PROFILE naming a role profile), the credentials the
+AWS SDK finds are used; they must be a role session or a federation token.
+
+exit codes: as mfa-assume --help, and 13 these credentials cannot sign in to the console
+(long-term keys, an MFA session's GetSessionToken credentials, or refused by the federation
+endpoint), 14 no browser to open the URL (use --print-url)
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    from mfa_assume.cli import OPTIONS
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise InputError(f"{message}; see {COMMAND} --help")
+
+    p = Parser(
+        prog=COMMAND,
+        description="Sign in to the AWS console as the role: open a browser, or print the URL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    settings = dict(OPTIONS)
+    for flag in ROLE_OPTIONS:
+        p.add_argument(flag, **settings[flag])
+    p.add_argument(
+        "--region",
+        help="console region, also used for STS (default: the profile's region, "
+        "$AWS_REGION/$AWS_DEFAULT_REGION, the partition's first region)",
+    )
+    p.add_argument(
+        "--destination",
+        help="console page: a service (s3, ec2), a path (/s3/buckets) or a console URL "
+        "(default: the console home)",
+    )
+    p.add_argument(
+        "--session-duration",
+        help="console session length, 15m..12h (AWS's SessionDuration; asks for an MFA code, "
+        "see docs). Default: as long as the role credentials last",
+    )
+    p.add_argument(
+        "--print-url",
+        action="store_true",
+        help="print the sign-in URL on standard output instead of opening a browser "
+        "(it signs in as the role for 15 minutes: keep it secret)",
+    )
+    return p
+
+
+class Plan:
+    """The validated command: what to sign in as, where, and how to deliver the URL."""
+
+    def __init__(self, ns: argparse.Namespace, env: dict[str, str]) -> None:
+        self.ns = ns
+        self.env = env
+        self.session_duration = (
+            console.parse_session_duration(ns.session_duration)
+            if ns.session_duration is not None
+            else None
+        )
+        if ns.region is not None:
+            check_region(ns.region, "from --region")
+        for variable in ENDPOINT_VARIABLES:  # the SDK's, checked as for the helper itself
+            if env.get(variable):
+                check_endpoint_url(env[variable], variable)
+        profile = selected_profile(Options(profile=ns.profile), env)
+        self.role_mode = bool(ns.role_arn) or _profile_has_role(profile, env)
+        self.request = build_request(self._options(), env) if self.role_mode else None
+        self.profile = profile
+        region = ns.region or (self.request.region if self.request else None)
+        self.wanted_region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+        if self.request is not None:
+            self.partition = console.partition_of_arn(self.request.role_arn)
+        else:
+            self.partition = console.PARTITIONS[console.region_partition(self.wanted_region or "")]
+        self.region = self._region(self.wanted_region)
+        self.endpoint = console.federation_endpoint(self.partition, env)
+        self.destination = console.destination_url(ns.destination, self.region, self.partition)
+
+    def _options(self) -> Options:
+        ns = self.ns
+        longer = self.session_duration is not None
+        return Options(
+            role_arn=ns.role_arn,
+            role_session_name=ns.role_session_name,
+            serial_number=ns.serial_number,
+            token_code=ns.token_code,
+            duration_seconds=ns.duration_seconds,
+            source_identity=ns.source_identity,
+            profile=ns.profile,
+            region=ns.region,
+            no_mfa=ns.no_mfa,
+            # AWS takes SessionDuration only for a role session assumed with long-term keys:
+            # not one from the cache or the MFA session (role chaining)
+            refresh=ns.refresh or longer,
+            no_mfa_session=ns.no_mfa_session or longer,
+        )
+
+    def _region(self, region: str | None) -> str:
+        if not region:
+            return self.partition.default_region
+        where = "from --region" if self.ns.region else "the profile's or environment's region"
+        return console.check_console_region(check_region(region, where), self.partition, where)
+
+    def rebase(self, partition: Partition) -> None:
+        """The caller's partition, learnt from AWS (no role named): hosts and region follow."""
+        if partition == self.partition:
+            return
+        self.partition = partition
+        self.region = self._region(self.wanted_region)
+        self.endpoint = console.federation_endpoint(partition, self.env)
+        self.destination = console.destination_url(self.ns.destination, self.region, partition)
+
+
+def _profile_has_role(profile: str | None, env: dict[str, str]) -> bool:
+    if profile is None:
+        return False
+    from mfa_assume import profiles
+
+    section = profiles.load_profile(profile, env)
+    if section is None:
+        raise InputError(
+            f"profile {profile!r} not found in {profiles.config_path(env)} "
+            f"or {profiles.credentials_path(env)}"
+        )
+    return "role_arn" in section
+
+
+def find_browser() -> Any:
+    """The browser Python's webbrowser would use ($BROWSER first), or exit 14."""
+    import webbrowser
+
+    try:
+        return webbrowser.get()
+    except webbrowser.Error:
+        raise HelperError(
+            ExitCode.NO_BROWSER,
+            "no browser found to open the sign-in URL; set BROWSER or run with --print-url",
+        ) from None
+
+
+def signer(plan: Plan, deps: flow.Deps) -> tuple[SessionKeys, bool]:
+    """The credentials to sign in with, and whether they are a federation token."""
+    if plan.request is not None:
+        creds = flow.obtain(plan.request, deps).credentials
+        return SessionKeys(creds.access_key_id, creds.secret_access_key, creds.session_token), False
+    from mfa_assume.console_creds import ambient_signer
+
+    found = ambient_signer(plan.profile, plan.ns.region)
+    plan.rebase(found.partition)
+    return found.keys, found.federated_user
+
+
+def run(argv: Sequence[str], deps: flow.Deps, stdout: Callable[[str], object]) -> int:
+    from mfa_assume.cli import attach_dash_values
+
+    p = parser()
+    ns = p.parse_args(attach_dash_values(list(argv), p))
+    plan = Plan(ns, dict(deps.env))
+    browser = None if ns.print_url else find_browser()
+    keys, federated_user = signer(plan, deps)
+    if federated_user and plan.session_duration is not None:
+        raise HelperError(
+            ExitCode.CANNOT_SIGN_IN,
+            "federation-token credentials (GetFederationToken) cannot take --session-duration "
+            "(AWS refuses SessionDuration for them); run without it",
+        )
+    token = signin.fetch_token(
+        console.token_request_url(plan.endpoint, keys, plan.session_duration),
+        session_duration=plan.session_duration,
+    )
+    url = console.login_url(
+        plan.endpoint, token, plan.destination, console.issuer_for(plan.partition)
+    )
+    where = f"the AWS console ({plan.partition.name}, {plan.region})"
+    if browser is None:
+        stdout(url + "\n")
+        deps.stderr.write(
+            f"{PROG}: the printed URL signs in to {where} for 15 minutes; keep it secret\n"
+        )
+        return ExitCode.OK
+    if not browser.open(url, new=2):
+        raise HelperError(
+            ExitCode.NO_BROWSER, "the browser could not be started; run with --print-url"
+        )
+    deps.stderr.write(f"{PROG}: opened {where} in your browser\n")
+    return ExitCode.OK
+
+
+def main(
+    argv: Sequence[str],
+    deps: flow.Deps | None = None,
+    stdout: Callable[[str], object] | None = None,
+) -> int:
+    deps = deps or flow.Deps(env=os.environ)
+    try:
+        return run(argv, deps, stdout or sys.stdout.write)
+    except HelperError as exc:
+        deps.stderr.write(f"{PROG}: {exc.message}\n")
+        return int(exc.code)
+    except KeyboardInterrupt:
+        deps.stderr.write(f"{PROG}: interrupted\n")
+        return ExitCode.INTERRUPTED
