@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import Acknowledgment, App, NestedStack, Stack, Stage, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -169,7 +170,8 @@ def table_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_rule_table(table_report: dict[str, Any], case: str) -> None:
     found = by_construct(table_report["violations"])
     paths = [path for path in found if path.split("/")[0] == case]
-    assert [rule for path in paths for rule in found[path]] == CASES[case][1]
+    rules = [re.sub(r"Role::Role[0-9A-F]*/", "", rule) for path in paths for rule in found[path]]
+    assert rules == CASES[case][1]
 
 
 def test_findings_name_the_role_the_statement_and_the_fix(table_report: dict[str, Any]) -> None:
@@ -258,3 +260,168 @@ def test_a_warning_alone_does_not_fail_synthesis(tmp_path: Path) -> None:
 def test_plugin_identifies_itself() -> None:
     plugin = MfaTrustChecks()
     assert (plugin.name, plugin.rule_ids) == ("MfaTrust", ["MFA1", "MFA2", "MFA3"])
+
+
+def test_findings_name_the_role_in_their_id(table_report: dict[str, Any]) -> None:
+    (violation,) = [
+        v
+        for v in table_report["violations"]
+        if v["violatingConstructs"][0]["constructPath"].startswith("arn/")
+    ]
+    (construct,) = violation["violatingConstructs"]
+    logical_id = construct["cloudFormationResource"]["logicalId"]
+    assert violation["ruleName"] == f"MFA1[Role::{logical_id}/Statement::0]"
+
+
+def nested_ci(stack: Construct) -> iam.Role:
+    return iam.Role(NestedStack(stack, "Inner"), "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+
+
+def test_a_role_in_a_nested_stack_fails_synthesis_naming_the_nested_stack(
+    tmp_path: Path,
+) -> None:
+    error, plugin = synth_one(tmp_path, nested_ci)
+    assert error is not None
+    (violation,) = plugin["violations"]
+    assert "in nested stack Test/Inner:" in violation["description"]
+    (construct,) = violation["violatingConstructs"]
+    assert construct["constructPath"] == "Test/Inner/Ci/Resource"
+    assert construct["cloudFormationResource"]["templatePath"].endswith(".nested.template.json")
+
+
+def test_roles_in_nested_stacks_of_nested_stacks_are_checked(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        deeper = NestedStack(NestedStack(stack, "Outer"), "Deeper")
+        iam.Role(deeper, "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is not None
+    assert list(by_construct(plugin["violations"])) == ["Test/Outer/Deeper/Ci/Resource"]
+
+
+def test_an_acknowledgment_on_a_nested_role_is_honoured(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        Validations.of(nested_ci(stack)).acknowledge(
+            Acknowledgment(id="MfaTrust::MFA1[Statement::0]", reason="CI has no MFA device")
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is None
+    assert [s["reason"] for s in plugin["suppressedViolations"]] == ["CI has no MFA device"]
+
+
+@pytest.mark.parametrize(
+    "where", ["app-and-stage", "stage-only", "app-only", "same-object-twice"], ids=str
+)
+def test_a_stage_finding_is_reported_once(tmp_path: Path, where: str) -> None:
+    app = App(outdir=str(tmp_path))
+    stage = Stage(app, "Prod")
+    iam.Role(Stack(stage, "Roles"), "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+    if where != "stage-only":
+        Validations.of(app).add_plugins(MfaTrustChecks())
+    if where != "app-only":
+        Validations.of(stage).add_plugins(MfaTrustChecks())
+    if where == "same-object-twice":
+        Validations.of(app).add_plugins(MfaTrustChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    data = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    violations = [
+        v for p in data["pluginReports"] if p["pluginName"] == "MfaTrust" for v in p["violations"]
+    ]
+    assert list(by_construct(violations)) == ["Prod/Roles/Ci/Resource"]
+    assert len(violations) == 1
+
+
+def two_roles(stack: Construct) -> tuple[iam.Role, iam.Role]:
+    return (
+        iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal(ALICE)),
+        iam.Role(stack, "Other", assumed_by=iam.ArnPrincipal(ALICE)),
+    )
+
+
+def test_an_acknowledgment_on_the_stack_naming_the_role_covers_that_role_only(
+    tmp_path: Path,
+) -> None:
+    def build(stack: Construct) -> None:
+        ci, _ = two_roles(stack)
+        logical_id = Stack.of(ci).get_logical_id(ci.node.default_child)  # type: ignore[arg-type]
+        Validations.of(stack).acknowledge(
+            Acknowledgment(
+                id=acknowledgment_id("MFA1", 0, role=logical_id), reason="CI has no MFA device"
+            )
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is not None
+    assert list(by_construct(plugin["violations"])) == ["Test/Other/Resource"]
+    (suppressed,) = plugin["suppressedViolations"]
+    assert suppressed["violatingConstructs"][0]["constructPath"] == "Test/Ci/Resource"
+    assert suppressed["reason"] == "CI has no MFA device"
+
+
+@pytest.mark.parametrize(
+    "ack_id",
+    [
+        "MfaTrust::MFA1[Statement::0]",
+        "MFA1[Statement::0]",
+        "MfaTrust::MFA1[Role::{role}/Statement::0]",
+        "MFA1[Role::{role}/Statement::0]",
+    ],
+    ids=["full", "short", "full-with-role", "short-with-role"],
+)
+def test_every_acknowledgment_form_on_the_role_is_honoured_with_its_reason(
+    tmp_path: Path, ack_id: str
+) -> None:
+    def build(stack: Construct) -> None:
+        ci, _ = two_roles(stack)
+        logical_id = Stack.of(ci).get_logical_id(ci.node.default_child)  # type: ignore[arg-type]
+        Validations.of(ci).acknowledge(
+            Acknowledgment(id=ack_id.format(role=logical_id), reason="no MFA device")
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is not None  # the other role still fails
+    assert list(by_construct(plugin["violations"])) == ["Test/Other/Resource"]
+    (suppressed,) = plugin["suppressedViolations"]
+    assert suppressed["reason"] == "no MFA device"
+    assert suppressed["violatingConstructs"][0]["constructPath"] == "Test/Ci/Resource"
+
+
+def test_a_short_form_acknowledgment_of_another_role_covers_nothing(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        two_roles(stack)
+        Validations.of(stack).acknowledge(
+            Acknowledgment(id="MFA1[Role::NotARole/Statement::0]", reason="wrong role")
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is not None
+    assert len(by_construct(plugin["violations"])) == 2
+
+
+def test_a_short_form_acknowledgment_on_the_stack_covers_its_roles(tmp_path: Path) -> None:
+    def build(stack: Construct) -> None:
+        two_roles(stack)
+        Validations.of(stack).acknowledge(
+            Acknowledgment(id="MFA1[Statement::0]", reason="both are CI users")
+        )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is None
+    assert plugin["violations"] == []
+    assert [s["reason"] for s in plugin["suppressedViolations"]] == ["both are CI users"] * 2
+
+
+def test_a_short_form_acknowledgment_in_a_stage_is_honoured(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path))
+    stack = Stack(Stage(app, "Prod"), "Roles")
+    ci, _ = two_roles(stack)
+    Validations.of(ci).acknowledge(Acknowledgment(id="MFA1[Statement::0]", reason="CI"))
+    Validations.of(app).add_plugins(MfaTrustChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    data = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    (plugin,) = [p for p in data["pluginReports"] if p["pluginName"] == "MfaTrust"]
+    assert list(by_construct(plugin["violations"])) == ["Prod/Roles/Other/Resource"]
+    assert [s["reason"] for s in plugin["suppressedViolations"]] == ["CI"]

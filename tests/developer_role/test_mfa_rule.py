@@ -128,6 +128,70 @@ def test_findings(statements: list[Any], expected: list[tuple[str, str | int]]) 
     assert rules(*statements) == expected
 
 
+def deny(condition: Any, principal: Any = "*", action: Any = "sts:AssumeRole") -> Any:
+    return {"Effect": "Deny", "Principal": principal, "Action": action, "Condition": condition}
+
+
+NO_MFA_IF_EXISTS = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+OLD_MFA = {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        pytest.param(
+            [statement(), deny(NO_MFA_IF_EXISTS), deny(OLD_MFA)], [], id="deny-without-mfa-and-old"
+        ),
+        pytest.param([deny(NO_MFA_IF_EXISTS), statement()], [("MFA3", 1)], id="deny-first"),
+        pytest.param(
+            [statement(), deny(NO_MFA_IF_EXISTS, principal={"AWS": "*"}, action="sts:*")],
+            [("MFA3", 0)],
+            id="deny-aws-star-sts-star",
+        ),
+        pytest.param(
+            [
+                statement(Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}),
+                deny(NO_MFA_IF_EXISTS),
+            ],
+            [("MFA3", 0)],
+            id="allow-if-exists-guarded",
+        ),
+        pytest.param(
+            [statement(), deny({"Bool": {"aws:MultiFactorAuthPresent": "false"}})],
+            [("MFA1", 0)],
+            id="deny-bool-false-misses-long-term-keys",
+        ),
+        pytest.param(
+            [statement(), deny(NO_MFA_IF_EXISTS, principal={"AWS": ALICE})],
+            [("MFA1", 0)],
+            id="deny-for-one-principal-only",
+        ),
+        pytest.param(
+            [statement(), deny(NO_MFA_IF_EXISTS, action="sts:TagSession")],
+            [("MFA1", 0)],
+            id="deny-of-another-action",
+        ),
+        pytest.param(
+            [
+                statement(),
+                deny({**NO_MFA_IF_EXISTS, "StringEquals": {"aws:PrincipalAccount": "1"}}),
+            ],
+            [("MFA1", 0)],
+            id="deny-narrowed-by-another-condition",
+        ),
+        pytest.param(
+            [statement(), {**deny(NO_MFA_IF_EXISTS), "Effect": "Allow"}],
+            [("MFA1", 0), ("MFA2", 1)],
+            id="allow-not-deny",
+        ),
+    ],
+)
+def test_a_separate_deny_without_mfa_guards_the_allow(
+    statements: list[Any], expected: list[tuple[str, str | int]]
+) -> None:
+    assert rules(*statements) == expected
+
+
 def test_the_developer_role_trust_policy_has_no_findings() -> None:
     policy = trust_policy(
         principals=[ALICE],

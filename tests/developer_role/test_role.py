@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnOutput, Duration, Stack, Tags
+from aws_cdk import App, CfnOutput, CfnParameter, Duration, Fn, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 from constructs import Construct
@@ -243,19 +243,96 @@ def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
         ),
         pytest.param(
             {"principals": [], "principal_arn_patterns": ["arn:aws:iam::*:user/x-*"]},
-            "principal_arn_patterns: principal ARN pattern 'arn:aws:iam::*:user/x-*' must name "
-            "its partition and account literally",
+            "principal_arn_patterns: 'arn:aws:iam::*:user/x-*' is not a principal ARN pattern; "
+            "expected arn:PARTITION:iam::ACCOUNT:user/PATTERN",
             id="pattern-without-account",
         ),
         pytest.param(
             {"principal_org_id": "my-org"},
-            "principal_org_id: 'my-org' is not an organisation ID (o-...)",
+            "principal_org_id: 'my-org' is not an organisation ID (o-... with 10 to 32 "
+            "lowercase letters or digits)",
             id="org-id",
         ),
         pytest.param(
             {"principals": ["*"]},
-            "principals: '*' is not a principal ARN",
+            "principals: '*' has a wildcard; name one IAM user or role",
             id="wildcard-principal",
+        ),
+        pytest.param(
+            {"principals": ["arn:aws:iam::111111111111:user/*"]},
+            "principals: 'arn:aws:iam::111111111111:user/*' has a wildcard",
+            id="partial-wildcard-user",
+        ),
+        pytest.param(
+            {"principals": ["arn:aws:iam::*:root"]},
+            "principals: 'arn:aws:iam::*:root' has a wildcard",
+            id="partial-wildcard-account",
+        ),
+        pytest.param(
+            {"principals": ["arn:aws:iam::111111111111:role/dev-?"]},
+            "principals: 'arn:aws:iam::111111111111:role/dev-?' has a wildcard",
+            id="question-mark-wildcard",
+        ),
+        pytest.param(
+            {"principals": ["arn:aws:iam::111111111111:root"]},
+            "principals: 'arn:aws:iam::111111111111:root' trusts a whole account",
+            id="account-root",
+        ),
+        pytest.param(
+            {"principals": ["arn:aws:iam::111111111111:group/devs"]},
+            "principals: 'arn:aws:iam::111111111111:group/devs' is not an IAM user or role ARN",
+            id="group",
+        ),
+        pytest.param(
+            {"principals": [], "principal_arn_patterns": ["arn:aws:iam::111111111111:user/*"]},
+            "principal_arn_patterns: 'arn:aws:iam::111111111111:user/*' matches every user",
+            id="pattern-matching-everyone",
+        ),
+        pytest.param(
+            {"max_session_duration": Duration.millis(3_600_500)},
+            "max_session_duration: 1 hour 500 millis is not a whole number of seconds",
+            id="session-with-millis",
+        ),
+        pytest.param(
+            {"max_mfa_age": Duration.millis(500)},
+            "max_mfa_age: 500 millis is not a whole number of seconds",
+            id="mfa-age-half-second",
+        ),
+        pytest.param(
+            {"description": "d" * 1001},
+            "description: is 1001 characters long; IAM allows at most 1000",
+            id="description-too-long",
+        ),
+        pytest.param(
+            {"tags": {"team": "v" * 257}},
+            "tags: the value of 'team' ('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv...') is 257 "
+            "characters long; IAM allows at most 256 in a tag value",
+            id="tag-value-too-long",
+        ),
+        pytest.param(
+            {"tags": {"k" * 129: "v"}},
+            "is 129 characters long; IAM allows at most 128 in a tag key",
+            id="tag-key-too-long",
+        ),
+        pytest.param(
+            {"tags": {"aws:team": "v"}},
+            "tags: key 'aws:team' starts with 'aws:'",
+            id="tag-key-reserved",
+        ),
+        pytest.param(
+            {"tags": {f"k{n}": "v" for n in range(51)}},
+            "tags: 51 tags; IAM allows at most 50 on a role",
+            id="too-many-tags",
+        ),
+        pytest.param(
+            {"session_tag_keys": ["team"]},
+            "session_tag_keys: needs allow_session_tags=True",
+            id="tag-keys-without-session-tags",
+        ),
+        pytest.param(
+            {"allow_session_tags": True, "session_tag_keys": ["aws:x"]},
+            "session_tag_keys: 'aws:x' starts with 'aws:'",
+            id="reserved-session-tag-key",
         ),
     ],
 )
@@ -265,6 +342,15 @@ def test_out_of_range_prop_is_refused_with_its_name_value_and_range(
     with pytest.raises(DeveloperRoleError) as raised:
         make_role(**props)
     assert message in str(raised.value)
+
+
+def test_a_string_for_principals_is_one_error(make_role: MakeRole) -> None:
+    with pytest.raises(DeveloperRoleError) as raised:
+        make_role(principals=ALICE)
+    assert str(raised.value) == (
+        f"principals: give a list of ARNs, not one string ({ALICE!r}); "
+        f"for example principals=[{ALICE!r}]"
+    )
 
 
 def test_every_bad_prop_is_reported_together(make_role: MakeRole) -> None:
@@ -287,3 +373,103 @@ def test_tags_of_an_enclosing_scope_reach_the_role_and_win_on_the_same_key() -> 
         {"Key": "owner", "Value": "alice"},
         {"Key": "team", "Value": "platform"},
     ]
+
+
+def role_properties(stack: Stack) -> dict[str, Any]:
+    (role,) = Template.from_stack(stack).find_resources("AWS::IAM::Role").values()
+    return dict(role["Properties"])
+
+
+def test_list_tokens_and_an_organisation_token_are_passed_through() -> None:
+    stack = Stack(App(), "Test")
+    users = CfnParameter(stack, "Users", type="CommaDelimitedList")
+    org = CfnParameter(stack, "Org")
+    DeveloperRole(
+        stack, "Dev", principals=users.value_as_list, principal_org_id=org.value_as_string
+    )
+    split = CfnParameter(stack, "Joined")
+    DeveloperRole(stack, "Split", principals=Fn.split(",", split.value_as_string))
+    roles = Template.from_stack(stack).find_resources("AWS::IAM::Role")
+    statements = {
+        key: role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        for key, role in roles.items()
+    }
+    (dev,) = [s for key, s in statements.items() if key.startswith("Dev")]
+    assert dev[0]["Principal"] == {"AWS": {"Ref": "Users"}}
+    assert dev[1]["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": {"Ref": "Org"}}
+    (by_split,) = [s for key, s in statements.items() if key.startswith("Split")]
+    assert by_split[0]["Principal"] == {"AWS": {"Fn::Split": [",", {"Ref": "Joined"}]}}
+
+
+def test_a_list_token_among_other_principals_is_refused(make_role: MakeRole) -> None:
+    stack = Stack(App(), "Test")
+    users = CfnParameter(stack, "Users", type="CommaDelimitedList")
+    with pytest.raises(DeveloperRoleError, match=r"a list token .* must be the whole list"):
+        DeveloperRole(stack, "Dev", principals=[ALICE, *users.value_as_list])
+
+
+def test_a_string_token_principal_is_passed_through() -> None:
+    stack = Stack(App(), "Test")
+    user = CfnParameter(stack, "User")
+    DeveloperRole(stack, "Dev", principals=[user.value_as_string])
+    statement = role_properties(stack)["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"AWS": {"Ref": "User"}}
+
+
+def test_construct_id_is_the_keyword_id_as_in_every_cdk_construct() -> None:
+    stack = Stack(App(), "Test")
+    developer = DeveloperRole(stack, id="Dev", principals=[ALICE])
+    assert developer.node.id == "Dev"
+
+
+def test_the_old_id_underscore_keyword_still_works_with_a_deprecation_warning() -> None:
+    stack = Stack(App(), "Test")
+    with pytest.warns(DeprecationWarning, match=r"id_=\.\.\.\) is deprecated; use"):
+        developer = DeveloperRole(stack, id_="Dev", principals=[ALICE])
+    assert developer.node.id == "Dev"
+    current = Stack(App(), "Test")
+    DeveloperRole(current, "Dev", principals=[ALICE])
+    assert role_properties(stack) == role_properties(current)
+
+
+def test_both_ids_are_refused() -> None:
+    with pytest.raises(DeveloperRoleError, match="give the construct ID once"):
+        DeveloperRole(Stack(App(), "Test"), "Dev", id_="Dev", principals=[ALICE])  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("props", "actions", "keys"),
+    [
+        pytest.param({}, ["sts:AssumeRole", "sts:SetSourceIdentity"], None, id="default"),
+        pytest.param(
+            {"allow_session_tags": True},
+            ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            None,
+            id="any-key",
+        ),
+        pytest.param(
+            {"allow_session_tags": True, "session_tag_keys": ["team", "cost-centre"]},
+            ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            {"aws:TagKeys": ["team", "cost-centre"]},
+            id="listed-keys",
+        ),
+    ],
+)
+def test_session_tags_are_allowed_under_the_same_mfa_conditions(
+    props: dict[str, Any], actions: list[str], keys: dict[str, Any] | None
+) -> None:
+    stack = Stack(App(), "Test")
+    DeveloperRole(
+        stack,
+        "Dev",
+        principals=[ALICE],
+        principal_arn_patterns=["arn:aws:iam::123456789012:user/team-*"],
+        **props,
+    )
+    statements = role_properties(stack)["AssumeRolePolicyDocument"]["Statement"]
+    assert len(statements) == 2
+    for statement in statements:
+        assert statement["Action"] == actions
+        assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+        assert "aws:MultiFactorAuthAge" in statement["Condition"]["NumericLessThan"]
+        assert statement["Condition"].get("ForAllValues:StringEquals") == keys

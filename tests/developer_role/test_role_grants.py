@@ -192,3 +192,50 @@ def test_building_a_role_costs_three_calls_into_the_cdk(
     jsii_requests.clear()
     DeveloperRole(stack, "Bob", principals=["arn:aws:iam::123456789012:user/bob"])
     assert jsii_requests == ["CreateRequest"] * 3
+
+
+def test_the_construct_itself_is_grantable(stack: Stack, developer: DeveloperRole) -> None:
+    s3.Bucket(stack, "Reports").grant_read(developer)
+    (statement,) = policy_on_the_role(stack, developer)
+    assert "s3:GetObject*" in statement["Action"]
+
+
+def test_a_role_with_a_path_is_imported_by_name_in_another_stack(
+    developer: DeveloperRole,
+) -> None:
+    app = Stack.of(developer).node.root
+    assert isinstance(app, App)
+    other = Stack(app, "Other", env=ENV)
+    imported = DeveloperRole.from_role_name(
+        other, "Dev", developer.role_name, path=developer.role_path
+    )
+    s3.Bucket(other, "Logs").grant_read(imported)
+    (policy,) = Template.from_stack(other).find_resources("AWS::IAM::Policy").values()
+    # The role's own name (exported by its stack), not the path's first part ("developers").
+    (role,) = policy["Properties"]["Roles"]
+    assert list(role) == ["Fn::ImportValue"]
+    assert Stack.of(developer).resolve(developer.role_name) == role_ref(developer)
+    assert other.resolve(imported.role_arn)["Fn::Join"][1][2] == (
+        ":iam::123456789012:role/developers/"
+    )
+
+
+def test_importing_by_name_refuses_a_path_iam_refuses(stack: Stack) -> None:
+    with pytest.raises(ValueError, match="path: 'developers' is not an IAM path"):
+        DeveloperRole.from_role_name(stack, "Dev", "PowerUser-alice", path="developers")
+
+
+def test_session_tags_cost_no_call_into_the_cdk(
+    stack: Stack, developer: DeveloperRole, jsii_requests: list[str]
+) -> None:
+    jsii_requests.clear()
+    DeveloperRole(
+        stack,
+        "Bob",
+        principals=["arn:aws:iam::123456789012:user/bob"],
+        allow_session_tags=True,
+        session_tag_keys=["team"],
+        description="Bob's role",
+        tags={"team": "payments"},
+    )
+    assert jsii_requests == ["CreateRequest"] * 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import textwrap
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,36 +23,66 @@ VENV_BIN = Path(sys.executable).parent
 PINNED = [
     line.strip()
     for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    if line.startswith(("aws-cdk-lib==", "constructs=="))
+    if line.startswith(("aws-cdk-lib==", "constructs==", "cdk-nag=="))
 ]
 
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+ALICE = "arn:aws:iam::222222222222:user/alice"
+
+# An outside team's app: every scenario is one `cdk synth -c scenario=...` of it.
 CONSUMER_APP = textwrap.dedent(
     """
-    import sys
-
-    from aws_cdk import Acknowledgment, App, Stack, Validations
+    from aws_cdk import Acknowledgment, App, CfnParameter, Fn, NestedStack, Stack, Stage
+    from aws_cdk import Validations
     from aws_cdk import aws_iam as iam
     from aws_cdk import aws_s3 as s3
 
     from developer_role import DeveloperRole, MfaTrustChecks
 
-    app = App(outdir=sys.argv[1])
+    app = App()
+    scenario = (app.node.try_get_context("scenario") or "plain").split(",")
     stack = Stack(app, "Consumer")
     developer = DeveloperRole(
-        stack, "Dev", principals=["arn:aws:iam::123456789012:user/alice"], path="/developers/"
+        stack,
+        id="Dev",
+        principals=["arn:aws:iam::222222222222:user/alice"],
+        path="/developers/",
+        allow_session_tags=True,
+        session_tag_keys=["team"],
     )
-    s3.Bucket(stack, "Data").grant_read(developer.role)
-    ci = iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal("arn:aws:iam::123456789012:user/ci"))
-    if sys.argv[2] == "acknowledged":
-        Validations.of(ci).acknowledge(
-            Acknowledgment(id="MfaTrust::MFA1[Statement::0]", reason="CI has no MFA device")
+    s3.Bucket(stack, "Data").grant_read(developer)
+    users = CfnParameter(stack, "Users", type="CommaDelimitedList")
+    org = CfnParameter(stack, "Org")
+    DeveloperRole(
+        stack, "Team", principals=users.value_as_list, principal_org_id=org.value_as_string
+    )
+    DeveloperRole(stack, "Split", principals=Fn.split(",", Fn.import_value("DeveloperArns")))
+
+    ci = iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal("arn:aws:iam::222222222222:user/ci"))
+    ci_id = stack.get_logical_id(ci.node.default_child)
+    Validations.of(stack).acknowledge(
+        Acknowledgment(
+            id=f"MfaTrust::MFA1[Role::{ci_id}/Statement::0]", reason="CI has no MFA device"
+        )
+    )
+    if "role-added-later" in scenario:
+        iam.Role(stack, "Bot", assumed_by=iam.ArnPrincipal("arn:aws:iam::222222222222:user/bot"))
+    if "nested" in scenario:
+        inner = NestedStack(stack, "Inner")
+        iam.Role(inner, "NoMfa", assumed_by=iam.ArnPrincipal("arn:aws:iam::222222222222:user/x"))
+    if "stage" in scenario:
+        stage = Stage(app, "Prod")
+        roles = Stack(stage, "Roles")
+        iam.Role(roles, "NoMfa", assumed_by=iam.ArnPrincipal("arn:aws:iam::222222222222:user/x"))
+        Validations.of(stage).add_plugins(MfaTrustChecks())  # as well as on the app, below
+    if "wildcards" in scenario:
+        DeveloperRole(
+            stack,
+            "Wild",
+            principals=["arn:aws:iam::222222222222:user/*", "arn:aws:iam::*:root"],
         )
     Validations.of(app).add_plugins(MfaTrustChecks())
-    try:
-        app.synth()
-    except RuntimeError as error:
-        print(str(error).splitlines()[0], file=sys.stderr)
-        sys.exit(1)
+    app.synth()
     """
 )
 
@@ -95,10 +127,16 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         "HOME": str(root),
         "PYTHONNOUSERSITE": "1",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        # No credentials anywhere: synthesis must not need them.
+        "AWS_CONFIG_FILE": str(root / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(root / "none"),
     }
     app_dir = root / "app"
     app_dir.mkdir()
     (app_dir / "app.py").write_text(CONSUMER_APP, encoding="utf-8")
+    (app_dir / "cdk.json").write_text('{"app": "python app.py"}', encoding="utf-8")
     return app_dir, env
 
 
@@ -134,40 +172,191 @@ def test_installed_library_stands_alone(consumer: tuple[Path, dict[str, str]]) -
     assert missing == "None None"
 
 
-def synth(consumer: tuple[Path, dict[str, str]], mode: str) -> tuple[int, Path, str]:
+def cdk_synth(
+    app_dir: Path, env: Mapping[str, str], outdir: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """The real CDK CLI (the project's pinned one) on the outside app, as its team runs it."""
+    return subprocess.run(
+        [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(outdir), *args],
+        cwd=app_dir,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def synth(
+    consumer: tuple[Path, dict[str, str]], scenario: str, *selectors: str
+) -> tuple[int, Path, str]:
     app_dir, env = consumer
-    outdir = app_dir / f"cdk.out.{mode}"
-    python = Path(env["PATH"].split(os.pathsep)[0]) / "python"
-    result = run([str(python), "app.py", str(outdir), mode], env, app_dir)
+    outdir = app_dir / f"cdk.out.{scenario.replace(',', '-')}.{len(selectors)}"
+    result = cdk_synth(app_dir, env, outdir, "-c", f"scenario={scenario}", *selectors)
     return result.returncode, outdir, result.stderr
 
 
-def test_outside_app_grants_a_bucket_and_passes_the_mfa_rule(
-    consumer: tuple[Path, dict[str, str]],
-) -> None:
-    code, outdir, stderr = synth(consumer, "acknowledged")
+def mfa_report(outdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The MfaTrust plugin's violations and acknowledged (suppressed) findings, all reports."""
+    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    plugins = [p for p in report["pluginReports"] if p["pluginName"] == "MfaTrust"]
+    return (
+        [v for p in plugins for v in p["violations"]],
+        [v for p in plugins for v in p.get("suppressedViolations", [])],
+    )
+
+
+def template(outdir: Path, name: str = "Consumer") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((outdir / f"{name}.template.json").read_text("utf-8"))
+    return data
+
+
+def roles(outdir: Path) -> dict[str, dict[str, Any]]:
+    resources = template(outdir)["Resources"]
+    return {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::IAM::Role"}
+
+
+@pytest.fixture(scope="module")
+def plain(consumer: tuple[Path, dict[str, str]]) -> Path:
+    code, outdir, stderr = synth(consumer, "plain")
     assert code == 0, stderr
-    template = json.loads((outdir / "Consumer.template.json").read_text(encoding="utf-8"))
-    resources = template["Resources"]
-    (role_id,) = [
-        key
-        for key, value in resources.items()
-        if value["Type"] == "AWS::IAM::Role" and value["Properties"].get("Path") == "/developers/"
-    ]
+    return outdir
+
+
+def test_outside_app_grants_a_bucket_to_the_construct_and_passes_the_mfa_rule(
+    plain: Path,
+) -> None:
+    resources = template(plain)["Resources"]
+    (role_id,) = [k for k, v in roles(plain).items() if v.get("Path") == "/developers/"]
+    assert role_id.startswith("DevRole")  # id="Dev": the path Dev/Role/Resource
     policies = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::IAM::Policy"]
     (policy,) = [p for p in policies if p["Roles"] == [{"Ref": role_id}]]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert "s3:GetObject*" in statement["Action"]
-    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
-    (mfa,) = [p for p in report["pluginReports"] if p["pluginName"] == "MfaTrust"]
-    assert mfa["conclusion"] == "success"
-    assert [s["reason"] for s in mfa["suppressedViolations"]] == ["CI has no MFA device"]
+    violations, suppressed = mfa_report(plain)
+    assert violations == []
+    assert [s["reason"] for s in suppressed] == ["CI has no MFA device"]
 
 
-def test_outside_app_fails_on_an_unacknowledged_role_without_mfa(
+def test_outside_app_gets_session_tags_under_the_mfa_conditions(plain: Path) -> None:
+    (role,) = [v for v in roles(plain).values() if v.get("Path") == "/developers/"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    assert statement["Condition"]["ForAllValues:StringEquals"] == {"aws:TagKeys": ["team"]}
+
+
+def test_outside_app_passes_list_and_organisation_tokens_through(plain: Path) -> None:
+    statements = {
+        key.removesuffix(key[-8:]): value["AssumeRolePolicyDocument"]["Statement"]
+        for key, value in roles(plain).items()
+    }
+    team, by_org = statements["TeamRole"]
+    assert team["Principal"] == {"AWS": {"Ref": "Users"}}
+    assert by_org["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": {"Ref": "Org"}}
+    (split,) = statements["SplitRole"]
+    assert split["Principal"] == {"AWS": {"Fn::Split": [",", {"Fn::ImportValue": "DeveloperArns"}]}}
+
+
+@pytest.fixture(scope="module")
+def failing(consumer: tuple[Path, dict[str, str]]) -> tuple[Path, str]:
+    """One synthesis of every stack ('**') with three roles without MFA: one added to the stack
+    after the CI role was acknowledged there, one in a nested stack, one in a stage (whose
+    stage has the plugin too)."""
+    code, outdir, stderr = synth(consumer, "role-added-later,nested,stage", "**")
+    assert code == 1, stderr
+    return outdir, stderr
+
+
+def violating(outdir: Path) -> list[str]:
+    return [c["constructPath"] for v in mfa_report(outdir)[0] for c in v["violatingConstructs"]]
+
+
+def test_an_acknowledgment_naming_a_role_does_not_cover_a_role_added_later(
+    failing: tuple[Path, str],
+) -> None:
+    outdir, stderr = failing
+    assert "Consumer/Bot/Resource" in violating(outdir)
+    assert "Acknowledge with 'MfaTrust::MFA1[Role::Bot" in stderr
+    assert [s["reason"] for s in mfa_report(outdir)[1]] == ["CI has no MFA device"]
+
+
+def test_a_role_without_mfa_in_a_nested_stack_fails_synthesis(
+    failing: tuple[Path, str],
+) -> None:
+    outdir, stderr = failing
+    assert "Consumer/Inner/NoMfa/Resource" in violating(outdir)
+    assert "in nested stack Consumer/Inner:" in stderr
+
+
+def test_a_stage_finding_is_reported_once(failing: tuple[Path, str]) -> None:
+    outdir, stderr = failing
+    assert violating(outdir).count("Prod/Roles/NoMfa/Resource") == 1
+    assert stderr.count("Prod/Roles/NoMfa/Resource") == 1
+    assert sorted(violating(outdir)) == [
+        "Consumer/Bot/Resource",
+        "Consumer/Inner/NoMfa/Resource",
+        "Prod/Roles/NoMfa/Resource",
+    ]
+
+
+def test_a_stage_finding_does_not_fail_synth_of_the_top_level_stacks(
     consumer: tuple[Path, dict[str, str]],
 ) -> None:
-    code, _, stderr = synth(consumer, "unacknowledged")
-    assert code == 1
-    assert "MfaTrust::MFA1[Statement::0]" in stderr
-    assert "ValidationFailed" in stderr
+    """What the README says: `cdk synth` without a selector selects top-level stacks only."""
+    code, _, stderr = synth(consumer, "stage")
+    assert code == 0, stderr
+
+
+def test_partial_wildcard_principals_are_refused_before_synthesis(
+    consumer: tuple[Path, dict[str, str]],
+) -> None:
+    code, outdir, stderr = synth(consumer, "wildcards")
+    assert code != 0
+    assert (
+        "DeveloperRoleError: principals: 'arn:aws:iam::222222222222:user/*' has a wildcard"
+    ) in stderr
+    assert "principals: 'arn:aws:iam::*:root' has a wildcard" in stderr
+    assert not (outdir / "Consumer.template.json").exists()
+
+
+def readme_programs(metadata: str) -> list[str]:
+    """The README's Python examples as programs: a block that makes ``app = App()`` starts one,
+    the blocks after it continue it (as a reader would paste them)."""
+    programs: list[list[str]] = []
+    for block in re.findall(r"```python\n(.*?)```", metadata, re.DOTALL):
+        if re.search(r"^app = App\(\)$", block, re.MULTILINE) or not programs:
+            programs.append([])
+        programs[-1].append(block)
+    return ["\n".join(blocks) + "\napp.synth()\n" for blocks in programs]
+
+
+def test_the_readmes_examples_run_verbatim_with_the_cdk_cli(
+    consumer: tuple[Path, dict[str, str]],
+) -> None:
+    app_dir, env = consumer
+    (wheel,) = (app_dir.parent / "wheels").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        readme = archive.read(metadata).decode()
+    programs = readme_programs(readme)
+    assert len(programs) == 2  # the library's examples, then the MFA rule's app with cdk-nag
+    outdirs = []
+    for number, program in enumerate(programs):
+        directory = app_dir.parent / f"readme{number}"
+        directory.mkdir()
+        (directory / "app.py").write_text(program, encoding="utf-8")
+        (directory / "cdk.json").write_text('{"app": "python app.py"}', encoding="utf-8")
+        result = cdk_synth(directory, env, directory / "cdk.out", "**")
+        assert result.returncode == 0, result.stderr
+        outdirs.append(directory / "cdk.out")
+    # The role imported by name in another stack is the role itself, not "developers".
+    consumers = json.loads((outdirs[0] / "Consumers.template.json").read_text("utf-8"))
+    (policy,) = [
+        r["Properties"] for r in consumers["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+    ]
+    (role,) = policy["Roles"]
+    assert list(role) == ["Fn::ImportValue"]
+    # cdk-nag and the MFA rule pass: PowerUserAccess and the CI role are acknowledged.
+    violations, suppressed = mfa_report(outdirs[1])
+    assert violations == []
+    assert [s["ruleName"].split("[")[0] for s in suppressed] == ["MFA1"]

@@ -35,4 +35,8 @@ def test_a_role_without_mfa_in_an_app_stack_fails_synthesis(tmp_path: Path) -> N
         for violation in plugin["violations"]
         for construct in violation["violatingConstructs"]
     }
-    assert ("MfaTrust", "MFA1[Statement::0]", f"{stack.stack_name}/Intruder") in failures
+    assert (
+        "MfaTrust",
+        "MFA1[Role::Intruder/Statement::0]",
+        f"{stack.stack_name}/Intruder",
+    ) in failures

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         trust_policy,
     )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _MODULES = {
     "POWER_USER_ACCESS": "trust",

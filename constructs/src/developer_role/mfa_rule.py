@@ -16,6 +16,15 @@ Rules (the package README lists them with cause and fix):
   long-term access keys carry no such key and pass.
 - ``MFA3`` (warning): MFA is required but its age is not limited
   (``NumericLessThan`` ``aws:MultiFactorAuthAge``).
+
+A policy may instead guard its Allow with a separate ``Deny`` of ``sts:AssumeRole`` to every
+principal (``"*"`` or ``{"AWS": "*"}``) under ``BoolIfExists`` ``aws:MultiFactorAuthPresent``
+``"false"`` and no other condition: that Deny matches both requests without MFA and requests
+signed with long-term keys (no key at all), so the Allow is MFA-safe (no ``MFA1``/``MFA2``).
+``Bool`` ``"false"`` alone does not guard: requests without the key pass it. The age limit may
+be such a Deny too (``NumericGreaterThan`` ``aws:MultiFactorAuthAge``). See "Explicit deny"
+and "...IfExists condition operators" in the IAM User Guide:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
 """
 
 from __future__ import annotations
@@ -78,6 +87,12 @@ RULES = (MFA_REQUIRED, MFA_BOOL_IF_EXISTS, MFA_AGE_LIMIT)
 _MFA_PRESENT = "aws:multifactorauthpresent"
 _MFA_AGE = "aws:multifactorauthage"
 _AGE_OPERATORS = ("numericlessthan", "numericlessthanequals")
+_DENY_AGE_OPERATORS = (
+    "numericgreaterthan",
+    "numericgreaterthanequals",
+    "numericgreaterthanifexists",
+    "numericgreaterthanequalsifexists",
+)
 _ASSUME_ROLE = "sts:assumerole"
 _FIX_MFA = (
     'add "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}, '
@@ -116,7 +131,9 @@ def trust_findings(trust_policy: Mapping[str, Any]) -> list[TrustFinding]:
     principals, so a statement with one is checked like one naming an IAM principal.
     """
     findings: list[TrustFinding] = []
-    for index, statement in enumerate(_listed(trust_policy.get("Statement", []))):
+    statements = _listed(trust_policy.get("Statement", []))
+    guards = _deny_guards(statements)
+    for index, statement in enumerate(statements):
         if not isinstance(statement, Mapping):
             continue
         sid = statement.get("Sid")
@@ -135,12 +152,51 @@ def trust_findings(trust_policy: Mapping[str, Any]) -> list[TrustFinding]:
             continue
         findings.extend(
             dataclasses.replace(finding, index=index)
-            for finding in _statement_findings(statement, name)
+            for finding in _statement_findings(statement, name, guards)
         )
     return findings
 
 
-def _statement_findings(statement: Mapping[str, Any], name: str | int) -> Iterable[TrustFinding]:
+@dataclasses.dataclass(frozen=True)
+class _Guards:
+    """What separate Deny statements already enforce for every principal."""
+
+    mfa: bool = False
+    age: bool = False
+
+
+def _deny_guards(statements: list[Any]) -> _Guards:
+    mfa = age = False
+    for statement in statements:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
+            continue
+        if "NotPrincipal" in statement or not _everyone(statement.get("Principal")):
+            continue
+        if not _allows_assume_role(statement):
+            continue
+        conditions = _conditions(statement.get("Condition"))
+        if len(conditions) != 1:
+            continue  # another condition narrows the Deny
+        ((operator, key), value) = next(iter(conditions.items()))
+        if (operator, key) == ("boolifexists", _MFA_PRESENT) and _all_equal(value, "false"):
+            mfa = True
+        elif key == _MFA_AGE and operator in _DENY_AGE_OPERATORS:
+            age = True
+    return _Guards(mfa=mfa, age=age)
+
+
+def _everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping) or len(principal) != 1:
+        return False
+    ((kind, value),) = principal.items()
+    return str(kind).upper() == "AWS" and _listed(value) == ["*"]
+
+
+def _statement_findings(
+    statement: Mapping[str, Any], name: str | int, guards: _Guards = _Guards()
+) -> Iterable[TrustFinding]:
     if statement.get("Effect") != "Allow" or not _allows_assume_role(statement):
         return
     who = _people(statement)
@@ -150,6 +206,8 @@ def _statement_findings(statement: Mapping[str, Any], name: str | int) -> Iterab
     conditions = _conditions(statement.get("Condition"))
     present = conditions.get(("bool", _MFA_PRESENT))
     if_exists = conditions.get(("boolifexists", _MFA_PRESENT))
+    if guards.mfa:
+        present, if_exists = "true", None  # the Deny refuses every request without MFA
     if if_exists is not None:
         yield TrustFinding(
             MFA_BOOL_IF_EXISTS.id,
@@ -168,7 +226,7 @@ def _statement_findings(statement: Mapping[str, Any], name: str | int) -> Iterab
                 f"{label} lets {who} assume the role without MFA; {_FIX_MFA}",
             )
         return
-    if not any(
+    if not guards.age and not any(
         (operator + suffix, _MFA_AGE) in conditions
         for operator in _AGE_OPERATORS
         for suffix in ("", "ifexists")
@@ -247,7 +305,11 @@ def _conditions(block: Any) -> dict[tuple[str, str], Any]:
 
 
 def _all_true(value: Any) -> bool:
+    return _all_equal(value, "true")
+
+
+def _all_equal(value: Any, expected: Literal["true", "false"]) -> bool:
     values = _listed(value)
     return bool(values) and all(
-        v is True or (isinstance(v, str) and v.lower() == "true") for v in values
+        v is (expected == "true") or (isinstance(v, str) and v.lower() == expected) for v in values
     )

@@ -15,6 +15,11 @@ from developer_role.iam_rules import ARN_ACCOUNT
 # The AWS managed policy every developer role carries.
 POWER_USER_ACCESS = "PowerUserAccess"
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity")
+# Passing session tags needs sts:TagSession in the trust policy; aws:TagKeys limits the keys
+# (ForAllValues: every key passed must be listed):
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tagkeys
+SESSION_TAG_ACTION = "sts:TagSession"
 
 
 def mfa_conditions(
@@ -35,7 +40,11 @@ def mfa_conditions(
 
 
 def _one_or_many(values: Sequence[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else list(values)
+    # A list token (CfnParameter.value_as_list, Fn.split) is one "#{Token[...]}" item that
+    # the CDK resolves only inside a list.
+    if len(values) == 1 and not values[0].startswith("#{Token["):
+        return values[0]
+    return list(values)
 
 
 def pattern_accounts(patterns: Sequence[str]) -> list[str]:
@@ -61,15 +70,27 @@ def trust_policy(
     principal_org_id: str | None = None,
     max_mfa_age_seconds: int = 3600,
     require_source_identity: bool = False,
+    session_tags: bool = False,
+    session_tag_keys: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The trust policy document: named principals, and/or principals matched by pattern or
-    organisation, all under the same MFA conditions."""
-    conditions = mfa_conditions(
-        max_mfa_age_seconds, require_source_identity=require_source_identity
+    organisation, all under the same MFA conditions.
+
+    With ``session_tags`` each statement also allows ``sts:TagSession`` (under the same
+    conditions); ``session_tag_keys`` then limits the keys with ``ForAllValues:StringEquals``
+    on ``aws:TagKeys``, which a request without tags passes.
+    """
+    conditions: dict[str, Any] = dict(
+        mfa_conditions(max_mfa_age_seconds, require_source_identity=require_source_identity)
     )
+    if session_tags and session_tag_keys:
+        conditions["ForAllValues:StringEquals"] = {"aws:TagKeys": list(session_tag_keys)}
+    actions = [*TRUST_ACTIONS, SESSION_TAG_ACTION] if session_tags else list(TRUST_ACTIONS)
     statements: list[dict[str, Any]] = []
     if principals:
-        statements.append(_statement("AssumeWithMfa", _one_or_many(principals), conditions))
+        statements.append(
+            _statement("AssumeWithMfa", _one_or_many(principals), conditions, actions)
+        )
     if principal_arn_patterns or principal_org_id:
         matched: dict[str, Mapping[str, Any]] = dict(conditions)
         if principal_arn_patterns:
@@ -79,18 +100,18 @@ def trust_policy(
             principal: str | list[str] = "*"
         else:
             principal = _one_or_many(pattern_accounts(principal_arn_patterns))
-        statements.append(_statement("AssumeWithMfaMatchedPrincipals", principal, matched))
+        statements.append(_statement("AssumeWithMfaMatchedPrincipals", principal, matched, actions))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _statement(
-    sid: str, principal: str | list[str], conditions: Mapping[str, Any]
+    sid: str, principal: str | list[str], conditions: Mapping[str, Any], actions: list[str]
 ) -> dict[str, Any]:
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {"AWS": principal},
-        "Action": list(TRUST_ACTIONS),
+        "Action": list(actions),
         "Condition": dict(conditions),
     }
 
