@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -274,11 +275,6 @@ def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
             id="question-mark-wildcard",
         ),
         pytest.param(
-            {"principals": ["arn:aws:iam::111111111111:root"]},
-            "principals: 'arn:aws:iam::111111111111:root' trusts a whole account",
-            id="account-root",
-        ),
-        pytest.param(
             {"principals": ["arn:aws:iam::111111111111:group/devs"]},
             "principals: 'arn:aws:iam::111111111111:group/devs' is not an IAM user or role ARN",
             id="group",
@@ -473,3 +469,14 @@ def test_session_tags_are_allowed_under_the_same_mfa_conditions(
         assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
         assert "aws:MultiFactorAuthAge" in statement["Condition"]["NumericLessThan"]
         assert statement["Condition"].get("ForAllValues:StringEquals") == keys
+
+
+@pytest.mark.parametrize(
+    "principal",
+    ["arn:aws:iam::111111111111:root", "111111111111", "arn:aws-cn:iam::111111111111:root"],
+)
+def test_a_whole_account_iam_accepts_is_accepted(principal):
+    stack = Stack(App(), "S")
+    DeveloperRole(stack, "Dev", principals=[principal])
+    trust = Template.from_stack(stack).find_resources("AWS::IAM::Role")
+    assert principal in json.dumps(trust)

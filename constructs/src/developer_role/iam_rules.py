@@ -171,12 +171,14 @@ PRINCIPAL_PATTERN = re.compile(
 )
 
 
-def principal_arn_problem(value: str) -> str | None:
+def principal_arn_problem(value: str, *, whole_account: bool = False) -> str | None:
     """Why ``value`` is not one IAM user or role a developer role can trust, or None.
 
     IAM refuses partial wildcards and IAM groups in a trust policy's Principal ("Invalid
-    principal in policy"); a whole account or ``*`` is valid IAM but not a developer role's
-    principal. The message starts with the value, as the configuration shows it.
+    principal in policy"); ``*`` is valid IAM but never a developer role's principal. A whole
+    account (its ID or root ARN) is valid IAM too: the construct accepts it with
+    ``whole_account=True``; the app's configuration, which gives each principal its own role,
+    does not. The message starts with the value, as the configuration shows it.
     """
     shown = repr(value)
     if "*" in value or "?" in value:
@@ -184,7 +186,12 @@ def principal_arn_problem(value: str) -> str | None:
             f"{shown} has a wildcard; name one IAM user or role (or use a group's "
             "'principalArnPatterns')"
         )
-    if re.fullmatch(ACCOUNT, value) or ACCOUNT_ROOT.fullmatch(value):
+    root = ACCOUNT_ROOT.fullmatch(value)
+    if whole_account and (
+        re.fullmatch(ACCOUNT, value) or (root and root["partition"] in PARTITIONS)
+    ):
+        return None
+    if re.fullmatch(ACCOUNT, value) or root:
         return (
             f"{shown} trusts a whole account; name one IAM user or role "
             "(arn:aws:iam::ACCOUNT:user/NAME or arn:aws:iam::ACCOUNT:role/NAME)"

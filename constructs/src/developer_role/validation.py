@@ -98,6 +98,11 @@ def is_list_token(values: Sequence[str]) -> bool:
     return len(values) == 1 and isinstance(values[0], str) and values[0].startswith("#{Token[")
 
 
+def _trusted_principal_problem(value: str) -> str | None:
+    """IAM's rule for a trusted principal; a whole account (ID or root ARN) is one IAM accepts."""
+    return principal_arn_problem(value, whole_account=True)
+
+
 def _arns(
     prop: str, values: Sequence[str] | str, problem_of: object, *, tokens: bool = True
 ) -> list[str]:
@@ -155,7 +160,7 @@ def prop_problems(
             "principals: at least one principal ARN (or an ARN pattern or organisation) "
             "must be trusted"
         )
-    problems += _arns("principals", principals, principal_arn_problem)
+    problems += _arns("principals", principals, _trusted_principal_problem)
     problems += _arns(
         "principal_arn_patterns", principal_arn_patterns, principal_pattern_problem, tokens=False
     )
