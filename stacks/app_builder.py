@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aws_cdk import App, Environment, Stack
 
-from developer_roles.config import CONTEXT_FILE_KEY
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
 from developer_roles.config.layout import IDENTITY_STACK_NAME, plan_stacks
 from developer_roles.config.model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
@@ -51,12 +51,17 @@ def build_app(app: App, config: RolesConfig, app_dir: Path | None = None) -> lis
     # The pipeline and StackSet modules are imported only for configurations that use them:
     # CDK Pipelines' Python bindings take 30 ms to load, on every synth.
     if config.pipeline is not None:
-        from stacks.pipeline_stack import DeveloperRolesPipelineStack, config_file_in_app
+        from stacks.pipeline_stack import (
+            DeveloperRolesPipelineStack,
+            check_context_is_cdk_json,
+            config_file_in_app,
+        )
 
         spec = config.pipeline
-        config_file = config_file_in_app(
-            app.node.try_get_context(CONTEXT_FILE_KEY), app_dir or Path.cwd()
-        )
+        app_dir = app_dir or Path.cwd()
+        config_file = config_file_in_app(app.node.try_get_context(CONTEXT_FILE_KEY), app_dir)
+        if config_file is None:
+            check_context_is_cdk_json(app.node.try_get_context(CONTEXT_KEY), app_dir)
         stacks.append(
             DeveloperRolesPipelineStack(
                 app,

@@ -9,6 +9,7 @@ configuration is cdk.json's ``developerRoles`` context, which the repository car
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
 from developer_roles.config.layout import IDENTITY_STACK_NAME, StackPlan
 from developer_roles.config.model import ConfigError, PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
@@ -75,6 +77,28 @@ def config_file_in_app(config_file: str | None, app_dir: Path) -> str | None:
             ]
         ) from None
     return str(PurePosixPath(*relative.parts))
+
+
+def check_context_is_cdk_json(context_value: object, app_dir: Path) -> None:
+    """Without a file, the pipeline's build reads cdk.json: a configuration given on the
+    command line (``-c developerRoles=...``) instead would not be what the pipeline deploys."""
+    if context_value is None:
+        return  # the app was composed in code from a configuration object (tests, tools)
+    given = json.loads(context_value) if isinstance(context_value, str) else context_value
+    try:
+        cdk_json = json.loads((app_dir / "cdk.json").read_text(encoding="utf-8"))
+        checked_in = cdk_json.get("context", {}).get(CONTEXT_KEY)
+    except (OSError, ValueError, AttributeError):
+        checked_in = None
+    if given != checked_in:
+        raise ConfigError(
+            [
+                f"deployment.pipeline: the configuration was given on the command line "
+                f"(-c {CONTEXT_KEY}=...), not from cdk.json, so the pipeline's build would "
+                "synthesize something else; put it in a file in the repository and pass "
+                f"-c {CONTEXT_FILE_KEY}=FILE (make ... CONFIG=FILE)"
+            ]
+        )
 
 
 def synth_commands(config_file: str | None) -> list[str]:

@@ -13,8 +13,9 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Capture, Template
 
-from developer_roles.config import CONTEXT_FILE_KEY, ConfigError, validate
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, validate
 from stacks.app_builder import build_app
+from trustcheck.synth import SynthError, synthesize
 
 IDENTITY = "999999999999"
 TARGETS = [
@@ -32,18 +33,27 @@ CONFIG_FILE = "config/developer roles.yaml"  # a folder, and a space the shell m
 LOOKUP_TEMPLATE = "arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}"
 
 
-def pipeline_template(
-    app_dir: Path, config_file: str | None = CONFIG_FILE, **extra: Any
-) -> dict[str, Any]:
-    raw = {
+def pipeline_config(**extra: Any) -> dict[str, Any]:
+    return {
         "targets": TARGETS,
         "principals": [f"arn:aws:iam::{IDENTITY}:user/alice"],
         "deployment": {"pipeline": PIPELINE},
         **extra,
     }
-    app = App(context={CONTEXT_FILE_KEY: config_file} if config_file else {})
+
+
+def pipeline_template(
+    app_dir: Path,
+    config_file: str | None = CONFIG_FILE,
+    context: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    raw = pipeline_config(**extra)
+    app = App(
+        context={**(context or {}), **({CONTEXT_FILE_KEY: config_file} if config_file else {})}
+    )
     stacks: dict[str, Stack] = {s.stack_name: s for s in build_app(app, validate(raw), app_dir)}
-    return Template.from_stack(stacks["DeveloperRolesPipeline"]).to_json()
+    return dict(Template.from_stack(stacks["DeveloperRolesPipeline"]).to_json())
 
 
 def stages_of(template: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -98,9 +108,31 @@ def test_a_configuration_file_given_by_absolute_path_is_named_relative_to_the_ap
 
 
 def test_without_a_file_the_pipeline_uses_cdk_json_as_an_operator_does(tmp_path):
-    template = pipeline_template(tmp_path, config_file=None)
+    raw = pipeline_config()
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {CONTEXT_KEY: raw}}), "utf-8")
+    template = pipeline_template(tmp_path, config_file=None, context={CONTEXT_KEY: raw})
     assert step_commands(template, "Synth") == ["make synth"]
     assert "--config" not in step_commands(template, "Preflight")[-1]
+
+
+def test_a_configuration_given_on_the_command_line_is_refused_for_a_pipeline(tmp_path):
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {CONTEXT_KEY: {}}}), "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(
+            tmp_path, config_file=None, context={CONTEXT_KEY: json.dumps(pipeline_config())}
+        )
+    (problem,) = caught.value.problems
+    assert "given on the command line (-c developerRoles=...), not from cdk.json" in problem
+    assert "-c developerRolesFile=FILE" in problem
+
+
+def test_the_real_cdk_synth_refuses_a_pipeline_configured_on_the_command_line(tmp_path):
+    with pytest.raises(SynthError) as caught:
+        synthesize(tmp_path / "cdk.out", {CONTEXT_KEY: json.dumps(pipeline_config())})
+    message = str(caught.value)
+    assert "cdk synth failed (exit 1)" in message
+    assert "deployment.pipeline: the configuration was given on the command line" in message
+    assert "Traceback" not in message
 
 
 def test_a_configuration_file_outside_the_app_is_refused_before_synthesis(tmp_path):
