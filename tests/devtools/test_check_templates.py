@@ -213,3 +213,28 @@ def test_the_repository_acknowledgments_file_is_valid():
     from devtools.check_templates import ACKNOWLEDGMENTS, load_acknowledgments
 
     assert isinstance(load_acknowledgments(Path(ACKNOWLEDGMENTS)), list)
+
+
+def test_without_an_assembly_every_mode_is_synthesized_and_checked_together(
+    tmp_path, monkeypatch, capsys
+):
+    import devtools.check_templates as module
+
+    synthesized: list[str] = []
+
+    def fake_synthesize_modes(workdir: Path, modes: dict[str, object]) -> list[Path]:
+        synthesized.extend(modes)
+        return [workdir / name for name in ("a", "b")]
+
+    checked: list[list[Path]] = []
+
+    def fake_check(assemblies, acknowledgments, **tools):
+        checked.append(list(assemblies))
+        return module.Verdict([], [], []), ["a/A.template.json", "b/B.template.json"]
+
+    monkeypatch.setattr(module, "synthesize_modes", fake_synthesize_modes)
+    monkeypatch.setattr(module, "check", fake_check)
+    assert main([]) == 0
+    assert synthesized == list(MODES)
+    assert [[p.name for p in assemblies] for assemblies in checked] == [["a", "b"]]
+    assert "on 2 templates" in capsys.readouterr().out
