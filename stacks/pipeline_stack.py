@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -176,6 +177,10 @@ class DeveloperRolesPipelineStack(Stack):
             # Targets in other accounts read the artifacts with the pipeline's KMS keys, and
             # targets in other regions from a replication bucket (with its own key) per region.
             cross_account_keys=True,
+            # V2: billed per action-minute (a pipeline that runs on a push costs little), and
+            # no implicit-V1 warning at every synth.
+            # https://docs.aws.amazon.com/codepipeline/latest/userguide/pipeline-types.html
+            pipeline_type=codepipeline.PipelineType.V2,
             synth=pipelines.ShellStep("Synth", input=source, commands=synth_commands(config_file)),
         )
         self.stages: list[DeveloperRolesStage] = []
