@@ -20,7 +20,6 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
@@ -28,7 +27,7 @@ from developer_roles.config.layout import IDENTITY_STACK_NAME, StackPlan
 from developer_roles.config.model import ConfigError, PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
-from stacks.nag import acknowledge_wildcards
+from stacks.nag import acknowledge_wildcards, add_checks
 
 # The preflight (developer-roles preflight) reads each account through the CDK bootstrap's
 # lookup role, which has ReadOnlyAccess and trusts the pipeline account (cdk bootstrap --trust).
@@ -119,10 +118,11 @@ def preflight_commands(config_file: str | None, assume_role: str) -> list[str]:
 
 
 class DeveloperRolesStage(Stage):
-    """The developer-role stacks of one target, checked by cdk-nag inside the stage.
+    """The developer-role stacks of one target, checked inside the stage by the app's checks
+    (cdk-nag's AwsSolutions and the MFA trust rule).
 
     ``cdk synth`` validates the top-level app; a stage is a nested cloud assembly, so its
-    stacks get their own cdk-nag plugin here.
+    stacks get their own plugins here.
     """
 
     def __init__(
@@ -139,7 +139,7 @@ class DeveloperRolesStage(Stage):
             DeveloperRolesStack(self, plan.name, roles=plan.roles)
         if identity_config is not None:
             IdentityAccessStack(self, IDENTITY_STACK_NAME, config=identity_config)
-        Validations.of(self).add_plugins(AwsSolutionsChecks(self))
+        add_checks(self)
 
 
 def stage_id(target: Target) -> str:

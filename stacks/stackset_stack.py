@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, DefaultStackSynthesizer, Stack, Validations
+from aws_cdk import App, DefaultStackSynthesizer, Stack
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_s3_assets as s3_assets
-from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from developer_roles.config.layout import StackPlan
 from developer_roles.config.model import ConfigError, RoleSpec, StackSetSpec
 from stacks.app_context import APP_CONTEXT
 from stacks.developer_roles_stack import DeveloperRolesStack
+from stacks.nag import add_checks
 
 # CloudFormation's limits: a template in S3 (TemplateURL) and one sent inline (TemplateBody).
 MAX_TEMPLATE_URL_BYTES = 1_000_000
@@ -48,7 +48,7 @@ def check_template_size(name: str, size: int) -> None:
 
 
 def roles_template(roles: Sequence[RoleSpec]) -> dict[str, Any]:
-    """An environment-agnostic template of the roles, checked by cdk-nag like the main app.
+    """An environment-agnostic template of the roles, checked like the main app (cdk-nag, MFA).
 
     It has no bootstrap-version rule: accounts reached by a StackSet are not CDK-bootstrapped.
     """
@@ -62,7 +62,7 @@ def roles_template(roles: Sequence[RoleSpec]) -> dict[str, Any]:
             roles=roles,
             synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
-        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        add_checks(app)
         template: dict[str, Any] = app.synth().get_stack_by_name("Roles").template
     template.pop("Parameters", None)
     return template
