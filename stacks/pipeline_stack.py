@@ -10,6 +10,7 @@ configuration is cdk.json's ``developerRoles`` context, which the repository car
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -32,6 +33,8 @@ from stacks.nag import acknowledge_wildcards, add_checks
 # The preflight (developer-roles preflight) reads each account through the CDK bootstrap's
 # lookup role, which has ReadOnlyAccess and trusts the pipeline account (cdk bootstrap --trust).
 LOOKUP_ROLE = "cdk-hnb659fds-lookup-role-{account}-{region}"
+# A path that make and the shell pass on unchanged (make expands CONFIG unquoted).
+SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
 # The operators' command, installed (with the app) by requirements.txt in the step's own venv.
 INSTALL_COMMANDS = (
     "python3 -m venv .venv",
@@ -76,7 +79,16 @@ def config_file_in_app(config_file: str | None, app_dir: Path) -> str | None:
                 "from there, so keep it in the repository, next to cdk.json"
             ]
         ) from None
-    return str(PurePosixPath(*relative.parts))
+    name = str(PurePosixPath(*relative.parts))
+    if not SAFE_PATH.fullmatch(name):
+        raise ConfigError(
+            [
+                f"deployment.pipeline: the configuration file {name!r} has characters that "
+                "`make synth CONFIG=...` in the pipeline would split or expand; name it with "
+                "letters, digits, '.', '_', '-' and '/' only"
+            ]
+        )
+    return name
 
 
 def check_context_is_cdk_json(context_value: object, app_dir: Path) -> None:

@@ -29,7 +29,7 @@ PIPELINE = {
     "account": IDENTITY,
     "region": "eu-west-1",
 }
-CONFIG_FILE = "config/developer roles.yaml"  # a folder, and a space the shell must keep
+CONFIG_FILE = "config/developer-roles.yaml"
 LOOKUP_TEMPLATE = "arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}"
 
 
@@ -143,6 +143,18 @@ def test_a_configuration_file_outside_the_app_is_refused_before_synthesis(tmp_pa
     (problem,) = caught.value.problems
     assert problem.startswith("deployment.pipeline: the configuration file ../elsewhere/devs.yaml")
     assert "keep it in the repository" in problem
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["config/developer roles.yaml", "$(HOME).yaml", "devs;rm.yaml"],
+    ids=["space", "make-variable", "semicolon"],
+)
+def test_a_file_name_make_or_the_shell_would_change_is_refused(tmp_path, name):
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(tmp_path, config_file=name)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"deployment.pipeline: the configuration file {name!r} has")
 
 
 def test_preflight_runs_in_the_first_deploy_stage_before_its_deploy(tmp_path):
