@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from aws_cdk import App, Environment, Stack
 
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
 from developer_roles.config.layout import IDENTITY_STACK_NAME, plan_stacks
 from developer_roles.config.model import RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
-from stacks.nag import add_checks
+from stacks.nag import acknowledge_wildcards, add_checks, is_any_account_role
 
 PIPELINE_STACK_NAME = "DeveloperRolesPipeline"
 STACK_SET_STACK_NAME = "DeveloperRolesStackSets"
+ANY_ACCOUNT_REASON = (
+    "StackSets put the developer roles in every account of the organisational units, also in "
+    "accounts that join later, so the identity policy names the role (path and name, no other "
+    "wildcard) in any account, still only with MFA; each role's trust policy admits only its "
+    "configured principals."
+)
 
 
 def resolved(target: Target) -> Target:
@@ -31,17 +39,29 @@ def environment(target: Target) -> Environment | None:
     return Environment(account=target.account, region=target.region)
 
 
-def build_app(app: App, config: RolesConfig) -> list[Stack]:
+def build_app(app: App, config: RolesConfig, app_dir: Path | None = None) -> list[Stack]:
     """The stacks for the configuration: direct stacks per target by default; a pipeline or
-    StackSets when the configuration's ``deployment`` asks for them."""
+    StackSets when the configuration's ``deployment`` asks for them.
+
+    A pipeline carries the configuration file the app was given (context ``developerRolesFile``,
+    relative to ``app_dir``, the current directory by default) into its build and preflight.
+    """
     plans = plan_stacks(config)
     stacks: list[Stack] = []
     # The pipeline and StackSet modules are imported only for configurations that use them:
     # CDK Pipelines' Python bindings take 30 ms to load, on every synth.
     if config.pipeline is not None:
-        from stacks.pipeline_stack import DeveloperRolesPipelineStack
+        from stacks.pipeline_stack import (
+            DeveloperRolesPipelineStack,
+            check_context_is_cdk_json,
+            config_file_in_app,
+        )
 
         spec = config.pipeline
+        app_dir = app_dir or Path.cwd()
+        config_file = config_file_in_app(app.node.try_get_context(CONTEXT_FILE_KEY), app_dir)
+        if config_file is None:
+            check_context_is_cdk_json(app.node.try_get_context(CONTEXT_KEY), app_dir)
         stacks.append(
             DeveloperRolesPipelineStack(
                 app,
@@ -49,6 +69,7 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
                 config=config,
                 spec=spec,
                 plans=plans,
+                config_file=config_file,
                 env=Environment(account=spec.account, region=spec.region),
             )
         )
@@ -77,13 +98,14 @@ def build_app(app: App, config: RolesConfig) -> list[Stack]:
                 )
             )
     if config.identity_account and config.pipeline is None:
-        stacks.append(
-            IdentityAccessStack(
-                app,
-                IDENTITY_STACK_NAME,
-                config=config,
-                env=environment(Target(config.identity_account, config.targets[0].region)),
-            )
+        identity = IdentityAccessStack(
+            app,
+            IDENTITY_STACK_NAME,
+            config=config,
+            env=environment(Target(config.identity_account, config.targets[0].region)),
         )
+        if config.stack_set is not None:
+            acknowledge_wildcards(identity.policy, ANY_ACCOUNT_REASON, only=is_any_account_role)
+        stacks.append(identity)
     add_checks(app)
     return stacks

@@ -11,6 +11,8 @@ wildcard is acceptable there.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
@@ -29,7 +31,7 @@ def add_checks(scope: IConstruct) -> None:
 def render(value: Any) -> str:
     """A CloudFormation value written the way cdk-nag writes it in finding IDs."""
     if isinstance(value, str):
-        return value
+        return re.sub(r"\$\{([^}]*)\}", r"<\1>", value)  # a policy variable: ${aws:username}
     if isinstance(value, dict) and len(value) == 1:
         ((function, argument),) = value.items()
         if function == "Ref":
@@ -62,14 +64,28 @@ def wildcard_findings(document: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(findings))
 
 
-def acknowledge_wildcards(scope: IConstruct, reason: str) -> int:
-    """Acknowledge, on each IAM policy under ``scope``, exactly the wildcard findings it raises."""
+def acknowledge_wildcards(
+    scope: IConstruct, reason: str, only: Callable[[str], bool] = lambda _finding: True
+) -> int:
+    """Acknowledge, on each IAM policy under ``scope`` (inline or managed), exactly the wildcard
+    findings it raises (those that ``only`` accepts)."""
     count = 0
     for policy in scope.node.find_all():
-        if not isinstance(policy, iam.CfnPolicy):
+        if not isinstance(policy, (iam.CfnPolicy, iam.CfnManagedPolicy)):
             continue
         document = Stack.of(policy).resolve(policy.policy_document)
         for finding in wildcard_findings(document):
-            Validations.of(policy).acknowledge(Acknowledgment(id=finding, reason=reason))
-            count += 1
+            if only(finding):
+                Validations.of(policy).acknowledge(Acknowledgment(id=finding, reason=reason))
+                count += 1
     return count
+
+
+# A role named by path and name in any account: arn:<partition>:iam::*:role/<path><name>, with
+# no other wildcard.
+_ANY_ACCOUNT_ROLE = re.compile(r"AwsSolutions-IAM5\[Resource::arn:[a-z-]+:iam::\*:role/[^*]+\]")
+
+
+def is_any_account_role(finding: str) -> bool:
+    """Whether an IAM5 finding is only a role's account left open (``iam::*:role/...``)."""
+    return _ANY_ACCOUNT_ROLE.fullmatch(finding) is not None

@@ -1,27 +1,51 @@
-"""Pipeline-driven rollout: a CDK Pipelines pipeline with one stage per target account."""
+"""Pipeline-driven rollout: a CDK Pipelines pipeline with one stage per target account.
+
+The pipeline deploys exactly the configuration it was synthesized from: the configuration
+file's path (relative to the app, checked in with it) is written into the build step
+(``make synth CONFIG=FILE``) and the preflight step (``developer-roles preflight --config
+FILE``); the deploy stages deploy what that build synthesized. Without a file, the
+configuration is cdk.json's ``developerRoles`` context, which the repository carries as well.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aws_cdk import Acknowledgment, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import Acknowledgment, Duration, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
 from developer_roles.config.layout import IDENTITY_STACK_NAME, StackPlan
-from developer_roles.config.model import PipelineSpec, RolesConfig, Target
+from developer_roles.config.model import ConfigError, PipelineSpec, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
-from stacks.nag import acknowledge_wildcards
+from stacks.nag import acknowledge_wildcards, add_checks
 
-SYNTH_COMMANDS = ["make synth"]
-# The preflight (scripts/account_checks) reads each account through the CDK bootstrap's lookup
-# role, which has ReadOnlyAccess and trusts the pipeline account (cdk bootstrap --trust).
+# The preflight (developer-roles preflight) reads each account through the CDK bootstrap's
+# lookup role, which has ReadOnlyAccess and trusts the pipeline account (cdk bootstrap --trust).
 LOOKUP_ROLE = "cdk-hnb659fds-lookup-role-{account}-{region}"
+# A path that make and the shell pass on unchanged (make expands CONFIG unquoted).
+SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+# The operators' command, installed (with the app) by requirements.txt in the step's own venv.
+INSTALL_COMMANDS = (
+    "python3 -m venv .venv",
+    ".venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt",
+)
+# S3 server access logs are delivered under a bucket policy, not the legacy LogDeliveryWrite
+# ACL (cfn-lint W3045). https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+# Old versions of the artifacts are kept this long (versioning lets a deploy be re-run from the
+# artifacts it used; nothing reads them later).
+NONCURRENT_VERSION_DAYS = 30
 PREFLIGHT_REASON = (
     "The preflight assumes the CDK lookup role (ReadOnlyAccess) of each target account; the "
     "role name ends with the region, so one statement per account names cdk-hnb659fds-lookup-"
@@ -29,16 +53,88 @@ PREFLIGHT_REASON = (
 )
 PIPELINE_GRANTS_REASON = (
     "Written by CDK Pipelines for its own roles: object-level access to the pipeline's own "
-    "artifact bucket and key (s3:GetObject*, kms:GenerateDataKey* on <bucket>/*), and "
-    "assuming the CDK bootstrap roles of the target accounts. No wildcard reaches other data."
+    "artifact buckets and keys (s3:GetObject*, kms:GenerateDataKey* on <bucket>/*; for a target "
+    "in another region, kms on '*' because CDK references that region's replication key by "
+    "alias), and assuming the CDK bootstrap roles of the target accounts."
+)
+LOG_BUCKET_REASON = (
+    "This bucket receives the artifact bucket's server access logs; logging its own access "
+    "would recurse."
 )
 
 
+def config_file_in_app(config_file: str | None, app_dir: Path) -> str | None:
+    """The configuration file's path relative to the app (POSIX), as the pipeline's steps name
+    it after checking out the repository; a file outside the app cannot be checked in with it."""
+    if not config_file:
+        return None
+    path = (app_dir / config_file).resolve()
+    try:
+        relative = path.relative_to(app_dir.resolve())
+    except ValueError:
+        raise ConfigError(
+            [
+                f"deployment.pipeline: the configuration file {config_file} is outside the app "
+                f"({app_dir}); the pipeline's steps check out the repository and read the file "
+                "from there, so keep it in the repository, next to cdk.json"
+            ]
+        ) from None
+    name = str(PurePosixPath(*relative.parts))
+    if not SAFE_PATH.fullmatch(name):
+        raise ConfigError(
+            [
+                f"deployment.pipeline: the configuration file {name!r} has characters that "
+                "`make synth CONFIG=...` in the pipeline would split or expand; name it with "
+                "letters, digits, '.', '_', '-' and '/' only"
+            ]
+        )
+    return name
+
+
+def check_context_is_cdk_json(context_value: object, app_dir: Path) -> None:
+    """Without a file, the pipeline's build reads cdk.json: a configuration given on the
+    command line (``-c developerRoles=...``) instead would not be what the pipeline deploys."""
+    if context_value is None:
+        return  # the app was composed in code from a configuration object (tests, tools)
+    given = json.loads(context_value) if isinstance(context_value, str) else context_value
+    try:
+        cdk_json = json.loads((app_dir / "cdk.json").read_text(encoding="utf-8"))
+        checked_in = cdk_json.get("context", {}).get(CONTEXT_KEY)
+    except (OSError, ValueError, AttributeError):
+        checked_in = None
+    if given != checked_in:
+        raise ConfigError(
+            [
+                f"deployment.pipeline: the configuration was given on the command line "
+                f"(-c {CONTEXT_KEY}=...), not from cdk.json, so the pipeline's build would "
+                "synthesize something else; put it in a file in the repository and pass "
+                f"-c {CONTEXT_FILE_KEY}=FILE (make ... CONFIG=FILE)"
+            ]
+        )
+
+
+def synth_commands(config_file: str | None) -> list[str]:
+    """The build step: the same ``make synth`` an operator runs, with their configuration."""
+    if config_file is None:
+        return ["make synth"]
+    return [f"make synth CONFIG={shlex.quote(config_file)}"]
+
+
+def preflight_commands(config_file: str | None, assume_role: str) -> list[str]:
+    """The preflight step: ``developer-roles preflight`` through each account's lookup role."""
+    command = [".venv/bin/developer-roles", "preflight"]
+    if config_file is not None:
+        command += ["--config", config_file]
+    command += ["--assume-role", assume_role]
+    return [*INSTALL_COMMANDS, shlex.join(command)]
+
+
 class DeveloperRolesStage(Stage):
-    """The developer-role stacks of one target, checked by cdk-nag inside the stage.
+    """The developer-role stacks of one target, checked inside the stage by the app's checks
+    (cdk-nag's AwsSolutions and the MFA trust rule).
 
     ``cdk synth`` validates the top-level app; a stage is a nested cloud assembly, so its
-    stacks get their own cdk-nag plugin here.
+    stacks get their own plugins here.
     """
 
     def __init__(
@@ -55,7 +151,7 @@ class DeveloperRolesStage(Stage):
             DeveloperRolesStack(self, plan.name, roles=plan.roles)
         if identity_config is not None:
             IdentityAccessStack(self, IDENTITY_STACK_NAME, config=identity_config)
-        Validations.of(self).add_plugins(AwsSolutionsChecks(self))
+        add_checks(self)
 
 
 def stage_id(target: Target) -> str:
@@ -63,7 +159,11 @@ def stage_id(target: Target) -> str:
 
 
 class DeveloperRolesPipelineStack(Stack):
-    """A self-mutating pipeline that synthesizes this app and deploys every target as a stage."""
+    """A self-mutating pipeline that synthesizes this app and deploys every target as a stage.
+
+    ``config_file`` is the configuration file the app was synthesized from, relative to the app
+    (None: cdk.json's context); every step of the pipeline uses it.
+    """
 
     def __init__(
         self,
@@ -73,9 +173,12 @@ class DeveloperRolesPipelineStack(Stack):
         config: RolesConfig,
         spec: PipelineSpec,
         plans: Sequence[StackPlan],
+        config_file: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
+        self.node.set_context(ACCESS_LOGS_BY_POLICY, True)  # before any bucket exists
+        self.config_file = config_file
         source = pipelines.CodePipelineSource.connection(
             spec.repository, spec.branch, connection_arn=spec.connection_arn
         )
@@ -83,10 +186,17 @@ class DeveloperRolesPipelineStack(Stack):
             self,
             "Pipeline",
             artifact_bucket=_artifact_bucket(self),
-            synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
+            # Targets in other accounts read the artifacts with the pipeline's KMS keys, and
+            # targets in other regions from a replication bucket (with its own key) per region.
+            cross_account_keys=True,
+            # V2: billed per action-minute (a pipeline that runs on a push costs little), and
+            # no implicit-V1 warning at every synth.
+            # https://docs.aws.amazon.com/codepipeline/latest/userguide/pipeline-types.html
+            pipeline_type=codepipeline.PipelineType.V2,
+            synth=pipelines.ShellStep("Synth", input=source, commands=synth_commands(config_file)),
         )
         self.stages: list[DeveloperRolesStage] = []
-        self.preflight = _preflight_step(source, config, spec)
+        self.preflight = _preflight_step(source, config, config_file)
         pre: list[pipelines.Step] = [self.preflight]  # before the first stage, so before all
         if config.identity_account:
             identity = DeveloperRolesStage(
@@ -112,6 +222,10 @@ class DeveloperRolesPipelineStack(Stack):
         acknowledge_wildcards(self.preflight.project, PREFLIGHT_REASON)
         acknowledge_wildcards(self, PIPELINE_GRANTS_REASON)
         _acknowledge_action_roles(self)
+        self.replication_stacks: list[Stack] = []
+        for support in self.pipeline.pipeline.cross_region_support.values():
+            _harden_replication_bucket(support.stack, support.replication_bucket)
+            self.replication_stacks.append(support.stack)
 
 
 # CDK Pipelines' action roles are assumed by the pipeline's own role (a machine, in this
@@ -134,9 +248,10 @@ def _acknowledge_action_roles(scope: Construct) -> None:
 
 
 def _preflight_step(
-    source: pipelines.IFileSetProducer, config: RolesConfig, spec: PipelineSpec
+    source: pipelines.IFileSetProducer, config: RolesConfig, config_file: str | None
 ) -> pipelines.CodeBuildStep:
-    """``make preflight`` against every account of the configuration, before any deploy."""
+    """``developer-roles preflight`` against every account of the configuration, before any
+    deploy, in each account through its lookup role (the region of each target's bootstrap)."""
     accounts = [t.account for t in config.targets if t.account]
     if config.identity_account:
         accounts.append(config.identity_account)
@@ -146,10 +261,7 @@ def _preflight_step(
     return pipelines.CodeBuildStep(
         "Preflight",
         input=source,
-        commands=[
-            f'make preflight ACCOUNT_CHECKS_ARGS="--region {spec.region} '
-            f"--assume-role '{template}'\""
-        ],
+        commands=preflight_commands(config_file, template),
         role_policy_statements=[
             iam.PolicyStatement(
                 actions=["sts:AssumeRole"],
@@ -163,24 +275,28 @@ def _preflight_step(
     )
 
 
-def _artifact_bucket(scope: Construct) -> s3.Bucket:
-    """The pipeline's artifact bucket: encrypted with a rotating key that the target accounts
-    can use (cross-account deployment), TLS only, with server access logs."""
+def _access_logs_bucket(scope: Construct, id_: str) -> s3.Bucket:
+    """A bucket for S3 server access logs: encrypted, TLS only, versioned, no ACLs."""
     logs = s3.Bucket(
         scope,
-        "ArtifactAccessLogs",
+        id_,
         encryption=s3.BucketEncryption.S3_MANAGED,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        versioned=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycle_rules=[
+            s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))
+        ],
     )
-    Validations.of(logs).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions-S1",
-            reason="This bucket receives the artifact bucket's server access logs; logging "
-            "its own access would recurse.",
-        )
-    )
+    Validations.of(logs).acknowledge(Acknowledgment(id="AwsSolutions-S1", reason=LOG_BUCKET_REASON))
+    return logs
+
+
+def _artifact_bucket(scope: Construct) -> s3.Bucket:
+    """The pipeline's artifact bucket: encrypted with a rotating key that the target accounts
+    can use (cross-account deployment), TLS only, versioned, with server access logs."""
+    logs = _access_logs_bucket(scope, "ArtifactAccessLogs")
     key = kms.Key(
         scope,
         "ArtifactKey",
@@ -194,6 +310,50 @@ def _artifact_bucket(scope: Construct) -> s3.Bucket:
         encryption_key=key,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
+        versioned=True,
+        lifecycle_rules=[
+            s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))
+        ],
         server_access_logs_bucket=logs,
         server_access_logs_prefix="artifacts/",
+    )
+
+
+def _harden_replication_bucket(stack: Stack, bucket: s3.IBucket) -> None:
+    """Give the replication bucket CDK Pipelines creates for another region what the artifact
+    bucket has: a rotating key, versioning and server access logs."""
+    cfn_bucket = bucket.node.default_child
+    assert isinstance(cfn_bucket, s3.CfnBucket)
+    for key in stack.node.find_all():
+        if isinstance(key, kms.CfnKey):  # the bucket's key (CDK names it by an alias)
+            key.enable_key_rotation = True
+    cfn_bucket.versioning_configuration = s3.CfnBucket.VersioningConfigurationProperty(
+        status="Enabled"
+    )
+    cfn_bucket.lifecycle_configuration = s3.CfnBucket.LifecycleConfigurationProperty(
+        rules=[
+            s3.CfnBucket.RuleProperty(
+                status="Enabled",
+                noncurrent_version_expiration=s3.CfnBucket.NoncurrentVersionExpirationProperty(
+                    noncurrent_days=NONCURRENT_VERSION_DAYS
+                ),
+            )
+        ]
+    )
+    logs = _access_logs_bucket(stack, "ReplicationAccessLogs")
+    cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+        destination_bucket_name=logs.bucket_name, log_file_prefix="artifacts/"
+    )
+    # What CDK writes for a bucket's own server_access_logs_bucket: S3's logging service may
+    # put objects, only for this bucket and account.
+    logs.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+            actions=["s3:PutObject"],
+            resources=[logs.arn_for_objects("artifacts/*")],
+            conditions={
+                "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                "StringEquals": {"aws:SourceAccount": stack.account},
+            },
+        )
     )

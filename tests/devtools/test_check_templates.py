@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtools.check_templates import (
+    MODES,
     Acknowledgment,
     CheckError,
     Finding,
@@ -17,8 +18,11 @@ from devtools.check_templates import (
     main,
     offline_environment,
     parse_acknowledgments,
+    template_name,
+    templates_in,
     triage,
 )
+from trustcheck.synth import synthesize
 
 ROLE = Resource("Admin", "AWS::IAM::Role", "Bad/Admin/Resource")
 BUCKET = Resource("Bucket", "AWS::S3::Bucket", "Bad/Bucket/Resource")
@@ -112,10 +116,64 @@ BAD_TEMPLATE = {
 }
 
 
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app as configured in cdk.json, by the real `cdk synth`."""
+    return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")
+
+
 @pytest.mark.usefixtures("tools")
-def test_the_synthesized_templates_pass(assembly, capsys):
-    assert main(["--assembly", str(assembly)]) == 0
-    assert "0 not; 0 stale" in capsys.readouterr().out
+def test_the_example_app_passes_and_the_pipeline_acknowledgments_are_not_stale_there(
+    assembly, tmp_path, capsys
+):
+    # Every deployment mode is checked by tests/stacks/test_deployment_matrix.py; alone, the
+    # example app raises none of the findings acknowledged for the pipeline.
+    assert main(["--assembly", str(assembly)]) == 1
+    out = capsys.readouterr().out
+    assert "0 not; " in out
+    assert "STALE acknowledgment, matches no finding: cfn-lint W3005" in out
+    none = tmp_path / "none.yaml"
+    none.write_text("acknowledgments: []\n", encoding="utf-8")
+    assert main(["--assembly", str(assembly), "--acknowledgments", str(none)]) == 0
+    assert "0 findings: 0 acknowledged, 0 not; 0 stale" in capsys.readouterr().out
+
+
+def test_templates_of_nested_assemblies_are_checked_too(tmp_path):
+    assembly = tmp_path / "mode" / "cdk.out"
+    stage = assembly / "assembly-Pipeline-Stage"
+    stage.mkdir(parents=True)
+    for path in (assembly / "Pipeline.template.json", stage / "Roles.template.json"):
+        path.write_text(json.dumps(BAD_TEMPLATE), encoding="utf-8")
+    found = templates_in(assembly)
+    assert [template_name(t, [assembly]) for t in found] == [
+        "cdk.out/Pipeline.template.json",
+        "cdk.out/assembly-Pipeline-Stage/Roles.template.json",
+    ]
+
+
+def test_the_modes_cover_every_deployment_kind_off_the_example_path():
+    kinds = {
+        (
+            next(iter((raw or {}).get("deployment", {"stacks": None}))),
+            bool((raw or {}).get("identityAccount")),
+        )
+        for raw in MODES.values()
+    }
+    assert kinds >= {
+        ("stacks", False),
+        ("stacks", True),
+        ("stackSet", False),
+        ("stackSet", True),
+        ("pipeline", False),
+        ("pipeline", True),
+    }
+    pipeline_regions = {
+        target["region"] != raw["deployment"]["pipeline"]["region"]
+        for raw in MODES.values()
+        if raw and "pipeline" in raw.get("deployment", {})
+        for target in raw["targets"]
+    }
+    assert pipeline_regions == {True, False}
 
 
 @pytest.mark.usefixtures("tools")
@@ -138,8 +196,8 @@ def test_a_finding_fails_unless_acknowledged_and_a_stale_acknowledgment_fails(tm
     acks_file.write_text(json.dumps(acks), encoding="utf-8")
     assert main(["--assembly", str(assembly), "--acknowledgments", str(acks_file)]) == 1
     out = capsys.readouterr().out
-    assert "acknowledged: cfn-lint E3034 Bad.template.json: Admin (AWS::IAM::Role" in out
-    assert "FINDING: checkov CKV_AWS_60 Bad.template.json: Admin" in out
+    assert "acknowledged: cfn-lint E3034 cdk.out/Bad.template.json: Admin (AWS::IAM::Role" in out
+    assert "FINDING: checkov CKV_AWS_60 cdk.out/Bad.template.json: Admin" in out
     assert "STALE acknowledgment, matches no finding: checkov CKV_AWS_21" in out
 
 
@@ -155,3 +213,28 @@ def test_the_repository_acknowledgments_file_is_valid():
     from devtools.check_templates import ACKNOWLEDGMENTS, load_acknowledgments
 
     assert isinstance(load_acknowledgments(Path(ACKNOWLEDGMENTS)), list)
+
+
+def test_without_an_assembly_every_mode_is_synthesized_and_checked_together(
+    tmp_path, monkeypatch, capsys
+):
+    import devtools.check_templates as module
+
+    synthesized: list[str] = []
+
+    def fake_synthesize_modes(workdir: Path, modes: dict[str, object]) -> list[Path]:
+        synthesized.extend(modes)
+        return [workdir / name for name in ("a", "b")]
+
+    checked: list[list[Path]] = []
+
+    def fake_check(assemblies, acknowledgments, **tools):
+        checked.append(list(assemblies))
+        return module.Verdict([], [], []), ["a/A.template.json", "b/B.template.json"]
+
+    monkeypatch.setattr(module, "synthesize_modes", fake_synthesize_modes)
+    monkeypatch.setattr(module, "check", fake_check)
+    assert main([]) == 0
+    assert synthesized == list(MODES)
+    assert [[p.name for p in assemblies] for assemblies in checked] == [["a", "b"]]
+    assert "on 2 templates" in capsys.readouterr().out

@@ -1,19 +1,26 @@
-"""The pipeline runs ``make preflight`` before its first deploy stage, through the lookup roles."""
+"""The pipeline deploys the operator's configuration: its build (``make synth CONFIG=FILE``)
+and its preflight (``developer-roles preflight --config FILE``, through each account's lookup
+role, before the first deploy stage) name the file the app was synthesized from."""
 
 from __future__ import annotations
 
+import json
+import shlex
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk import App, Stack
-from aws_cdk.assertions import Capture, Match, Template
+from aws_cdk.assertions import Capture, Template
 
-from developer_roles.config import validate
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, validate
 from stacks.app_builder import build_app
+from trustcheck.synth import SynthError, synthesize
 
 IDENTITY = "999999999999"
 TARGETS = [
     {"account": "111111111111", "region": "eu-west-1"},
-    {"account": "222222222222", "region": "eu-west-1"},
+    {"account": "222222222222", "region": "us-east-1"},
 ]
 PIPELINE = {
     "connectionArn": f"arn:aws:codeconnections:eu-west-1:{IDENTITY}:connection/abc",
@@ -22,55 +29,155 @@ PIPELINE = {
     "account": IDENTITY,
     "region": "eu-west-1",
 }
+CONFIG_FILE = "config/developer-roles.yaml"
+LOOKUP_TEMPLATE = "arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}"
 
 
-def pipeline_template(**extra: Any) -> Template:
-    raw = {
+def pipeline_config(**extra: Any) -> dict[str, Any]:
+    return {
         "targets": TARGETS,
         "principals": [f"arn:aws:iam::{IDENTITY}:user/alice"],
         "deployment": {"pipeline": PIPELINE},
         **extra,
     }
-    stacks: dict[str, Stack] = {s.stack_name: s for s in build_app(App(), validate(raw))}
-    return Template.from_stack(stacks["DeveloperRolesPipeline"])
 
 
-def stages_of(template: Template) -> list[tuple[str, list[str]]]:
+def pipeline_template(
+    app_dir: Path,
+    config_file: str | None = CONFIG_FILE,
+    context: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    raw = pipeline_config(**extra)
+    app = App(
+        context={**(context or {}), **({CONTEXT_FILE_KEY: config_file} if config_file else {})}
+    )
+    stacks: dict[str, Stack] = {s.stack_name: s for s in build_app(app, validate(raw), app_dir)}
+    return dict(Template.from_stack(stacks["DeveloperRolesPipeline"]).to_json())
+
+
+def stages_of(template: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """Each pipeline stage's name and action names, in order."""
     stages = Capture()
-    template.has_resource_properties("AWS::CodePipeline::Pipeline", {"Stages": stages})
+    Template.from_json(template).has_resource_properties(
+        "AWS::CodePipeline::Pipeline", {"Stages": stages}
+    )
     return [(s["Name"], [a["Name"] for a in s["Actions"]]) for s in stages.as_array()]
 
 
-def test_preflight_runs_in_the_first_deploy_stage_before_its_deploy():
-    stages = stages_of(pipeline_template())
+def step_commands(template: dict[str, Any], action_name: str) -> list[str]:
+    """The shell commands CodeBuild runs for a pipeline action: the action's project, found by
+    its ``ProjectName`` reference, and that project's buildspec."""
+    resources = template["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    (project_ref,) = [
+        action["Configuration"]["ProjectName"]
+        for stage in pipeline["Properties"]["Stages"]
+        for action in stage["Actions"]
+        if action["Name"] == action_name
+    ]
+    project = resources[project_ref["Ref"]]
+    spec = json.loads(project["Properties"]["Source"]["BuildSpec"])
+    return [command for phase in spec["phases"].values() for command in phase["commands"]]
+
+
+def test_the_build_and_the_preflight_read_the_configuration_file_the_app_was_given(tmp_path):
+    template = pipeline_template(tmp_path)
+    build = step_commands(template, "Synth")
+    preflight = step_commands(template, "Preflight")
+    assert build == [f"make synth CONFIG={shlex.quote(CONFIG_FILE)}"]
+    assert shlex.split(build[0]) == ["make", "synth", f"CONFIG={CONFIG_FILE}"]
+    *install, check = preflight
+    assert install[-1].endswith(
+        "pip install --quiet --disable-pip-version-check -r requirements.txt"
+    )
+    assert shlex.split(check) == [
+        ".venv/bin/developer-roles",
+        "preflight",
+        "--config",
+        CONFIG_FILE,
+        "--assume-role",
+        LOOKUP_TEMPLATE,
+    ]
+
+
+def test_a_configuration_file_given_by_absolute_path_is_named_relative_to_the_app(tmp_path):
+    template = pipeline_template(tmp_path, config_file=str(tmp_path / "devs.json"))
+    assert step_commands(template, "Synth") == ["make synth CONFIG=devs.json"]
+    assert "--config devs.json" in step_commands(template, "Preflight")[-1]
+
+
+def test_without_a_file_the_pipeline_uses_cdk_json_as_an_operator_does(tmp_path):
+    raw = pipeline_config()
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {CONTEXT_KEY: raw}}), "utf-8")
+    template = pipeline_template(tmp_path, config_file=None, context={CONTEXT_KEY: raw})
+    assert step_commands(template, "Synth") == ["make synth"]
+    assert "--config" not in step_commands(template, "Preflight")[-1]
+
+
+def test_a_configuration_given_on_the_command_line_is_refused_for_a_pipeline(tmp_path):
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {CONTEXT_KEY: {}}}), "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(
+            tmp_path, config_file=None, context={CONTEXT_KEY: json.dumps(pipeline_config())}
+        )
+    (problem,) = caught.value.problems
+    assert "given on the command line (-c developerRoles=...), not from cdk.json" in problem
+    assert "-c developerRolesFile=FILE" in problem
+
+
+def test_the_real_cdk_synth_refuses_a_pipeline_configured_on_the_command_line(tmp_path):
+    with pytest.raises(SynthError) as caught:
+        synthesize(tmp_path / "cdk.out", {CONTEXT_KEY: json.dumps(pipeline_config())})
+    message = str(caught.value)
+    assert "cdk synth failed (exit 1)" in message
+    assert "deployment.pipeline: the configuration was given on the command line" in message
+    assert "Traceback" not in message
+
+
+def test_a_configuration_file_outside_the_app_is_refused_before_synthesis(tmp_path):
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(app_dir, config_file="../elsewhere/devs.yaml")
+    (problem,) = caught.value.problems
+    assert problem.startswith("deployment.pipeline: the configuration file ../elsewhere/devs.yaml")
+    assert "keep it in the repository" in problem
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["config/developer roles.yaml", "$(HOME).yaml", "devs;rm.yaml"],
+    ids=["space", "make-variable", "semicolon"],
+)
+def test_a_file_name_make_or_the_shell_would_change_is_refused(tmp_path, name):
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(tmp_path, config_file=name)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"deployment.pipeline: the configuration file {name!r} has")
+
+
+def test_preflight_runs_in_the_first_deploy_stage_before_its_deploy(tmp_path):
+    stages = stages_of(pipeline_template(tmp_path))
     deploying = [i for i, (_, actions) in enumerate(stages) if any("Deploy" in a for a in actions)]
     with_preflight = [i for i, (_, actions) in enumerate(stages) if "Preflight" in actions]
     assert with_preflight == [deploying[0]]
     assert stages[deploying[0]][0] == "Roles-111111111111-eu-west-1"
 
 
-def test_with_an_identity_account_the_preflight_gates_the_identity_stage():
-    stages = stages_of(pipeline_template(identityAccount=IDENTITY))
+def test_with_an_identity_account_the_preflight_gates_the_identity_stage(tmp_path):
+    stages = stages_of(pipeline_template(tmp_path, identityAccount=IDENTITY))
     with_preflight = [name for name, actions in stages if "Preflight" in actions]
     assert with_preflight == ["Identity"]
 
 
-def test_preflight_runs_make_preflight_through_each_accounts_lookup_role():
-    template = pipeline_template()
-    spec = Capture()
-    template.has_resource_properties(
-        "AWS::CodeBuild::Project",
-        {"Source": {"BuildSpec": spec}, "Description": Match.string_like_regexp("Preflight")},
-    )
-    assert "arn:aws:iam::{account}:role/" in spec.as_string()
-    assert "make preflight" in spec.as_string()
-    assert "--assume-role" in spec.as_string()
-    assert "cdk-hnb659fds-lookup-role-{account}-{region}" in spec.as_string()
+def test_preflight_may_assume_only_each_accounts_lookup_role(tmp_path):
+    template = pipeline_template(tmp_path)
     granted = [
         str(resource)
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for resource_ in template["Resources"].values()
+        if resource_["Type"] == "AWS::IAM::Policy"
+        for statement in resource_["Properties"]["PolicyDocument"]["Statement"]
         if statement["Action"] == "sts:AssumeRole"
         for resource in (
             statement["Resource"]

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 
-from developer_roles.config import validate
-from developer_roles.config.layout import plan_stacks
+from developer_roles.config import ConfigError, validate
+from developer_roles.config.layout import ROLES_PER_STACK, plan_stacks
 from stacks.app_builder import build_app
 from stacks.pipeline_stack import DeveloperRolesPipelineStack, DeveloperRolesStage
+from stacks.stackset_stack import (
+    MAX_TEMPLATE_BODY,
+    MAX_TEMPLATE_URL_BYTES,
+    DeveloperRolesStackSetStack,
+    check_template_size,
+)
 
 IDENTITY = "999999999999"
 ALICE = f"arn:aws:iam::{IDENTITY}:user/alice"
@@ -197,20 +204,29 @@ def test_cdk_nag_checks_the_stacks_inside_a_stage(careless: bool) -> None:
         app.synth()
 
 
+STACK_SET = {"organizationalUnitIds": ["ou-ab12-cdef3456"], "regions": ["us-east-1"]}
+
+
+def stack_set_templates(stack: Stack) -> list[dict[str, Any]]:
+    """Each StackSet's template as CloudFormation reads it: the file its TemplateURL names,
+    staged in the cloud assembly by its content hash."""
+    assert isinstance(stack, DeveloperRolesStackSetStack)
+    assembly = Path(Stage.of(stack).outdir)  # type: ignore[union-attr]
+    Template.from_stack(stack)  # synthesizes the app, which stages the assets
+    urls = [
+        resource["Properties"]["TemplateURL"]["Fn::Sub"]
+        for resource in Template.from_stack(stack)
+        .find_resources("AWS::CloudFormation::StackSet")
+        .values()
+    ]
+    files = [assembly / asset.asset_path for asset in stack.templates]
+    assert [url.rsplit("/", 1)[1] for url in urls] == [f.name.removeprefix("asset.") for f in files]
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+
+
 def test_stack_set_rolls_the_roles_out_to_organisational_units() -> None:
-    stacks = stacks_for(
-        {
-            "principals": [ALICE, BOB],
-            "deployment": {
-                "stackSet": {
-                    "organizationalUnitIds": ["ou-ab12-cdef3456"],
-                    "regions": ["us-east-1"],
-                }
-            },
-        }
-    )
+    stacks = stacks_for({"principals": [ALICE, BOB], "deployment": {"stackSet": STACK_SET}})
     template = Template.from_stack(stacks["DeveloperRolesStackSets"])
-    body = Capture()
     template.has_resource_properties(
         "AWS::CloudFormation::StackSet",
         {
@@ -223,10 +239,15 @@ def test_stack_set_rolls_the_roles_out_to_organisational_units() -> None:
                     "Regions": ["us-east-1"],
                 }
             ],
-            "TemplateBody": body,
+            "TemplateURL": {
+                "Fn::Sub": Match.string_like_regexp(
+                    r"^https://s3\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}/"
+                    r"cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}/[0-9a-f]{64}\.json$"
+                )
+            },
         },
     )
-    rolled_out = json.loads(body.as_string())
+    (rolled_out,) = stack_set_templates(stacks["DeveloperRolesStackSets"])
     roles = [r for r in rolled_out["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert len(roles) == 2
     assert all(
@@ -234,6 +255,44 @@ def test_stack_set_rolls_the_roles_out_to_organisational_units() -> None:
         for r in roles
     )
     assert "Rules" not in rolled_out  # no CDK bootstrap check in accounts that are not bootstrapped
+
+
+def test_one_stack_set_holds_as_many_principals_as_a_stack_far_over_the_inline_limit() -> None:
+    principals = [f"arn:aws:iam::{IDENTITY}:user/developer-{n:04d}" for n in range(ROLES_PER_STACK)]
+    stacks = stacks_for({"principals": principals, "deployment": {"stackSet": STACK_SET}})
+    (rolled_out,) = stack_set_templates(stacks["DeveloperRolesStackSets"])
+    roles = [r for r in rolled_out["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == ROLES_PER_STACK
+    size = len(json.dumps(rolled_out, separators=(",", ":")).encode())
+    assert MAX_TEMPLATE_BODY < size < MAX_TEMPLATE_URL_BYTES  # inline, CloudFormation refuses it
+
+
+def test_one_more_principal_than_a_stack_holds_splits_into_several_stack_sets() -> None:
+    principals = [
+        f"arn:aws:iam::{IDENTITY}:user/developer-{n:04d}" for n in range(ROLES_PER_STACK + 1)
+    ]
+    stacks = stacks_for({"principals": principals, "deployment": {"stackSet": STACK_SET}})
+    rolled_out = stack_set_templates(stacks["DeveloperRolesStackSets"])
+    counts = [
+        sum(r["Type"] == "AWS::IAM::Role" for r in t["Resources"].values()) for t in rolled_out
+    ]
+    assert len(counts) > 1
+    assert sum(counts) == ROLES_PER_STACK + 1
+
+
+@pytest.mark.parametrize(
+    ("size", "refused"),
+    [(MAX_TEMPLATE_URL_BYTES, False), (MAX_TEMPLATE_URL_BYTES + 1, True)],
+    ids=["1 MB exactly", "one byte over 1 MB"],
+)
+def test_a_stack_set_template_over_1_mb_is_refused_before_synthesis(
+    size: int, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(ConfigError, match="over CloudFormation's 1000000 for a template in S3"):
+            check_template_size("DeveloperRoles", size)
+    else:
+        check_template_size("DeveloperRoles", size)
 
 
 def test_stack_set_refuses_several_regions_because_iam_is_global() -> None:

@@ -1,8 +1,12 @@
 """Run cfn-lint and checkov, offline, on the synthesized templates; fail on unacknowledged findings.
 
-    python -m devtools.check_templates [--assembly cdk.out] [--acknowledgments FILE]
+    python -m devtools.check_templates [--assembly cdk.out ...] [--acknowledgments FILE]
 
-Without ``--assembly`` the app is synthesized into a temporary directory first. A finding
+Without ``--assembly`` the app is synthesized (``cdk synth``) into a temporary directory once
+per deployment mode of :data:`MODES` (cdk.json's example; several targets; an identity account;
+StackSets with and without one; pipelines deploying to the same and to other accounts and
+regions), and every template of every mode is checked, nested stage assemblies included. A
+finding
 passes only when ``template-checks.yaml`` acknowledges it with a reason, scoped to one rule of
 one tool and, optionally, to a resource type and a CDK construct path (``aws:cdk:path``
 metadata, glob patterns allowed). An acknowledgment that matches no finding is stale and fails
@@ -45,6 +49,8 @@ ACKNOWLEDGMENTS = REPO / "template-checks.yaml"
 CHECKOV_VENV = REPO / ".venv" / "tools" / "checkov"
 TOOLS = ("cfn-lint", "checkov")
 MIN_REASON_LENGTH = 20
+# The configuration the app was given: a file (relative to the app) or cdk.json's context.
+CONFIG_FILE_CONTEXT = "developerRolesFile"
 TIMEOUT_SECONDS = 600
 ACK_KEYS = frozenset({"tool", "rule", "resource_type", "path", "reason"})
 
@@ -158,14 +164,109 @@ def load_acknowledgments(path: Path) -> list[Acknowledgment]:
     return parse_acknowledgments(raw, str(path))
 
 
+# --- The deployment modes: every way the app deploys, off the example path.
+
+PIPELINE_ACCOUNT = "999999999999"
+PRINCIPALS = [
+    f"arn:aws:iam::{PIPELINE_ACCOUNT}:user/alice",
+    {"arn": f"arn:aws:iam::{PIPELINE_ACCOUNT}:user/bob", "maxSessionDuration": "4h"},
+    "arn:aws:iam::111111111111:role/ci/platform-engineer",
+]
+PIPELINE = {
+    "connectionArn": f"arn:aws:codeconnections:eu-west-1:{PIPELINE_ACCOUNT}:connection/abc",
+    "repository": "acme/developer-roles",
+    "branch": "main",
+    "account": PIPELINE_ACCOUNT,
+    "region": "eu-west-1",
+}
+STACK_SET = {"organizationalUnitIds": ["ou-ab12-cdef3456"], "regions": ["us-east-1"]}
+SAME_AS_PIPELINE = {"account": PIPELINE_ACCOUNT, "region": "eu-west-1"}
+OTHER_ACCOUNT_SAME_REGION = {"account": "111111111111", "region": "eu-west-1"}
+OTHER_ACCOUNT_OTHER_REGION = {"account": "222222222222", "region": "us-east-1"}
+THIRD_REGION = {"account": "111111111111", "region": "ap-southeast-2"}
+
+# name -> configuration; None is cdk.json's own example.
+MODES: dict[str, dict[str, Any] | None] = {
+    "cdk.json example": None,
+    "stacks, several accounts and regions": {
+        "targets": [OTHER_ACCOUNT_SAME_REGION, OTHER_ACCOUNT_OTHER_REGION],
+        "principals": PRINCIPALS,
+    },
+    "stacks, identity account": {
+        "targets": [OTHER_ACCOUNT_SAME_REGION, OTHER_ACCOUNT_OTHER_REGION],
+        "identityAccount": PIPELINE_ACCOUNT,
+        "principals": PRINCIPALS,
+        "groups": [{"name": "payments", "principals": [PRINCIPALS[0]]}],
+    },
+    "StackSet": {"principals": PRINCIPALS, "deployment": {"stackSet": STACK_SET}},
+    "StackSet, identity account": {
+        "identityAccount": PIPELINE_ACCOUNT,
+        "principals": PRINCIPALS,
+        "deployment": {"stackSet": STACK_SET},
+    },
+    "pipeline, its own account and region": {
+        "targets": [SAME_AS_PIPELINE],
+        "principals": PRINCIPALS,
+        "deployment": {"pipeline": PIPELINE},
+    },
+    "pipeline, other accounts and regions": {
+        "targets": [OTHER_ACCOUNT_SAME_REGION, OTHER_ACCOUNT_OTHER_REGION, THIRD_REGION],
+        "principals": PRINCIPALS,
+        "deployment": {"pipeline": PIPELINE},
+    },
+    "pipeline, identity account, other region": {
+        "targets": [SAME_AS_PIPELINE, OTHER_ACCOUNT_OTHER_REGION],
+        "identityAccount": PIPELINE_ACCOUNT,
+        "principals": PRINCIPALS,
+        "groups": [{"name": "payments", "principals": [PRINCIPALS[0]]}],
+        "deployment": {"pipeline": PIPELINE},
+    },
+}
+
+
+def slug(mode: str) -> str:
+    """A file and directory name for a mode."""
+    return "".join(ch if ch.isalnum() else "-" for ch in mode.lower()).strip("-")
+
+
+def synthesize_modes(workdir: Path, modes: Mapping[str, dict[str, Any] | None]) -> list[Path]:
+    """``cdk synth`` of the app once per mode, each into ``workdir/<mode>``.
+
+    A pipeline carries its configuration file into its steps, so the file must be inside the
+    app: the modes' files are written to a scratch folder in the repository, removed after.
+    """
+    assemblies = []
+    with tempfile.TemporaryDirectory(prefix=".check-templates-", dir=REPO) as scratch:
+        for mode, raw in modes.items():
+            context = None
+            if raw is not None:
+                config = Path(scratch) / f"{slug(mode)}.json"
+                config.write_text(json.dumps(raw), encoding="utf-8")
+                context = {CONFIG_FILE_CONTEXT: str(config.relative_to(REPO))}
+            try:
+                assemblies.append(synthesize(workdir / slug(mode), context))
+            except SynthError as error:
+                raise SynthError(f"mode {mode!r}: {error}") from error
+    return assemblies
+
+
 # --- Templates.
 
 
 def templates_in(assembly: Path) -> list[Path]:
-    templates = sorted(assembly.glob("*.template.json"))
+    """Every template of a cloud assembly, those of nested assemblies (pipeline stages) too."""
+    templates = sorted(assembly.rglob("*.template.json"))
     if not templates:
         raise CheckError(f"{assembly}: no *.template.json; synthesize first")
     return templates
+
+
+def template_name(template: Path, roots: Sequence[Path]) -> str:
+    """A template's name for reports: its path below the assembly that holds it."""
+    for root in roots:
+        if template.is_relative_to(root):
+            return str(template.relative_to(root.parent))
+    return template.name
 
 
 def resources_of(template: Path) -> dict[str, Resource]:
@@ -242,7 +343,9 @@ def find_tool(name: str, override: str | None) -> str:
     raise CheckError(f"{name} is not installed; {hint}")
 
 
-def cfn_lint_findings(exe: str, templates: Sequence[Path], workdir: Path) -> list[Finding]:
+def cfn_lint_findings(
+    exe: str, templates: Sequence[Path], workdir: Path, names: Mapping[Path, str] | None = None
+) -> list[Finding]:
     output = _run(
         [exe, "--format", "json", "--", *map(str, templates)], offline_environment(), workdir
     )
@@ -261,7 +364,7 @@ def cfn_lint_findings(exe: str, templates: Sequence[Path], workdir: Path) -> lis
             Finding(
                 tool="cfn-lint",
                 rule=str(item["Rule"]["Id"]),
-                template=Path(filename).name,
+                template=(names or {}).get(Path(filename).resolve(), Path(filename).name),
                 resource=resources.get(str(logical_id)) if logical_id else None,
                 message=str(item.get("Message", "")),
             )
@@ -269,7 +372,9 @@ def cfn_lint_findings(exe: str, templates: Sequence[Path], workdir: Path) -> lis
     return findings
 
 
-def checkov_findings(exe: str, templates: Sequence[Path], workdir: Path) -> list[Finding]:
+def checkov_findings(
+    exe: str, templates: Sequence[Path], workdir: Path, names: Mapping[Path, str] | None = None
+) -> list[Finding]:
     command = [exe, "--framework", "cloudformation", "--skip-download", "--soft-fail"]
     command += ["--quiet", "--compact", "--output", "json"]
     for template in templates:
@@ -280,18 +385,18 @@ def checkov_findings(exe: str, templates: Sequence[Path], workdir: Path) -> list
     except json.JSONDecodeError as error:
         raise CheckError(f"checkov printed no JSON report: {output[:500]}") from error
     reports = parsed if isinstance(parsed, list) else [parsed]
-    by_name = {t.name: resources_of(t) for t in templates}
+    by_path = {t.resolve(): resources_of(t) for t in templates}
     findings = []
     for report in reports:
         for item in report.get("results", {}).get("failed_checks", []):
-            template_name = Path(str(item.get("file_path", ""))).name
+            where = Path(str(item.get("file_abs_path") or item.get("file_path", ""))).resolve()
             logical_id = str(item.get("resource", "")).rpartition(".")[2]
             findings.append(
                 Finding(
                     tool="checkov",
                     rule=str(item["check_id"]),
-                    template=template_name,
-                    resource=by_name.get(template_name, {}).get(logical_id),
+                    template=(names or {}).get(where, where.name),
+                    resource=by_path.get(where, {}).get(logical_id),
                     message=str(item.get("check_name", "")),
                 )
             )
@@ -327,8 +432,9 @@ def triage(findings: Sequence[Finding], acknowledgments: Sequence[Acknowledgment
     return Verdict(unacknowledged, acknowledged, stale)
 
 
-def report(verdict: Verdict, templates: Sequence[Path]) -> str:
-    lines = [f"cfn-lint and checkov on {', '.join(t.name for t in templates)}"]
+def report(verdict: Verdict, templates: Sequence[str]) -> str:
+    lines = [f"cfn-lint and checkov on {len(templates)} templates:"]
+    lines += [f"  {name}" for name in templates]
     for finding, ack in verdict.acknowledged:
         lines.append(f"  acknowledged: {finding.describe()}\n    reason: {ack.reason}")
     for finding in verdict.unacknowledged:
@@ -344,19 +450,23 @@ def report(verdict: Verdict, templates: Sequence[Path]) -> str:
 
 
 def check(
-    assembly: Path,
+    assemblies: Sequence[Path],
     acknowledgments: Sequence[Acknowledgment],
     *,
     cfn_lint: str | None = None,
     checkov: str | None = None,
-) -> tuple[Verdict, list[Path]]:
-    templates = [t.resolve() for t in templates_in(assembly)]
+) -> tuple[Verdict, list[str]]:
+    """Both tools on every template of the assemblies, in one run each; an acknowledgment is
+    stale only when it matches no finding in any of them."""
+    roots = [a.resolve() for a in assemblies]
+    templates = [t.resolve() for root in roots for t in templates_in(root)]
+    names = {t: template_name(t, roots) for t in templates}
     lint_exe, checkov_exe = find_tool("cfn-lint", cfn_lint), find_tool("checkov", checkov)
     with tempfile.TemporaryDirectory(prefix="check-templates-") as workdir:
         # An empty working directory: neither tool picks up a stray .cfnlintrc or .checkov.yaml.
-        findings = cfn_lint_findings(lint_exe, templates, Path(workdir))
-        findings += checkov_findings(checkov_exe, templates, Path(workdir))
-    return triage(findings, acknowledgments), templates
+        findings = cfn_lint_findings(lint_exe, templates, Path(workdir), names)
+        findings += checkov_findings(checkov_exe, templates, Path(workdir), names)
+    return triage(findings, acknowledgments), list(names.values())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -365,7 +475,10 @@ def _parser() -> argparse.ArgumentParser:
         description="cfn-lint and checkov (offline) on the synthesized templates.",
     )
     parser.add_argument(
-        "--assembly", type=Path, help="a synthesized cloud assembly; default: synthesize afresh"
+        "--assembly",
+        type=Path,
+        action="append",
+        help="a synthesized cloud assembly (repeatable); default: synthesize every mode afresh",
     )
     parser.add_argument(
         "--acknowledgments",
@@ -383,9 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         acknowledgments = load_acknowledgments(args.acknowledgments)
         with tempfile.TemporaryDirectory(prefix="check-templates-synth-") as tmp:
-            assembly = args.assembly or synthesize(Path(tmp) / "cdk.out")
+            assemblies = args.assembly or synthesize_modes(Path(tmp), MODES)
             verdict, templates = check(
-                assembly, acknowledgments, cfn_lint=args.cfn_lint, checkov=args.checkov
+                assemblies, acknowledgments, cfn_lint=args.cfn_lint, checkov=args.checkov
             )
     except (CheckError, SynthError) as error:
         print(f"check_templates: {error}", file=sys.stderr)

@@ -1,0 +1,177 @@
+"""Every deployment mode synthesizes through the app's own code with cdk-nag clean (and the MFA
+rule), and its templates pass cfn-lint and checkov with only the acknowledgments of
+template-checks.yaml; one mode goes through the real ``cdk synth`` CLI as well.
+
+The modes are ``devtools.check_templates.MODES``, the same matrix ``make check-templates``
+checks: cdk.json's example, several targets in other accounts and regions, an identity account,
+StackSets with and without one, and pipelines deploying to their own account and region, to
+other accounts and regions, and with an identity account. Each mode is synthesized once per
+module; both tools run once over all templates.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+from developer_roles.config import CONTEXT_KEY, load_config
+from devtools.check_templates import (
+    ACKNOWLEDGMENTS,
+    CONFIG_FILE_CONTEXT,
+    MODES,
+    CheckError,
+    Verdict,
+    check,
+    find_tool,
+    load_acknowledgments,
+    slug,
+    synthesize_modes,
+)
+from stacks.app_builder import build_app
+from stacks.app_context import APP_CONTEXT
+from tests.stacks.test_pipeline_preflight import step_commands
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_FILE = "developer-roles.json"
+PIPELINE_MODES = [
+    mode for mode, raw in MODES.items() if raw and "pipeline" in raw.get("deployment", {})
+]
+
+
+def synthesize_in_process(mode: str, workdir: Path) -> Path:
+    """The mode's cloud assembly, built as app.py builds it (build_app, then synth with cdk-nag
+    and the MFA rule); the configuration file is written into the app directory ``workdir``."""
+    raw = MODES[mode]
+    # As the CDK CLI runs the app: resources carry their construct path (aws:cdk:path), which
+    # the acknowledgments of template-checks.yaml are scoped by.
+    context: dict[str, Any] = {**APP_CONTEXT, "aws:cdk:enable-path-metadata": True}
+    if raw is None:
+        cdk_json = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))
+        config = load_config(cdk_json["context"][CONTEXT_KEY], None, REPO)
+    else:
+        (workdir / CONFIG_FILE).write_text(json.dumps(raw), encoding="utf-8")
+        context[CONFIG_FILE_CONTEXT] = CONFIG_FILE
+        config = load_config(None, CONFIG_FILE, workdir)
+    outdir = workdir / "cdk.out" / slug(mode)
+    app = App(context=context, outdir=str(outdir))
+    build_app(app, config, workdir)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        report = outdir / "validation-report.json"
+        details = report.read_text(encoding="utf-8") if report.exists() else ""
+        raise AssertionError(f"cdk-nag refused mode {mode!r}: {error}\n{details}") from None
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def assembly_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Each mode's assembly, synthesized once in this module."""
+    workdir = tmp_path_factory.mktemp("app")
+    built: dict[str, Path] = {}
+
+    def get(mode: str) -> Path:
+        if mode not in built:
+            built[mode] = synthesize_in_process(mode, workdir)
+        return built[mode]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def tools() -> None:
+    try:
+        find_tool("checkov", None)
+        find_tool("cfn-lint", None)
+    except CheckError as error:
+        pytest.fail(f"{error} (the matrix needs both tools; `make setup` installs them)")
+
+
+@pytest.fixture(scope="module")
+def verdict(tools: None, assembly_of: Callable[[str], Path]) -> Verdict:
+    """cfn-lint and checkov, once, over every template of every mode."""
+    result, _ = check([assembly_of(mode) for mode in MODES], load_acknowledgments(ACKNOWLEDGMENTS))
+    return result
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_each_mode_synthesizes_with_cdk_nag_and_the_mfa_rule_clean(
+    mode: str, assembly_of: Callable[[str], Path]
+) -> None:
+    assembly = assembly_of(mode)
+    assert list(assembly.rglob("*.template.json"))
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_each_mode_passes_cfn_lint_and_checkov(mode: str, verdict: Verdict) -> None:
+    unacknowledged = [
+        finding.describe()
+        for finding in verdict.unacknowledged
+        if finding.template.startswith(f"{slug(mode)}/")
+    ]
+    assert unacknowledged == []
+
+
+def test_every_acknowledged_finding_still_occurs_in_some_mode(verdict: Verdict) -> None:
+    assert [ack.describe() for ack in verdict.stale] == []
+
+
+@pytest.mark.parametrize("mode", PIPELINE_MODES)
+def test_each_pipeline_builds_and_preflights_with_the_configuration_file(
+    mode: str, assembly_of: Callable[[str], Path]
+) -> None:
+    template = json.loads(
+        (assembly_of(mode) / "DeveloperRolesPipeline.template.json").read_text(encoding="utf-8")
+    )
+    assert shlex.split(step_commands(template, "Synth")[-1])[-1] == f"CONFIG={CONFIG_FILE}"
+    preflight = shlex.split(step_commands(template, "Preflight")[-1])
+    assert preflight[:4] == [".venv/bin/developer-roles", "preflight", "--config", CONFIG_FILE]
+
+
+def test_targets_in_other_regions_get_a_replication_bucket_like_the_artifact_bucket(
+    assembly_of: Callable[[str], Path],
+) -> None:
+    assembly = assembly_of("pipeline, other accounts and regions")
+    regions = sorted(
+        p.name.removesuffix(".template.json").rsplit("_", 1)[1]
+        for p in assembly.glob("cross-region-stack-*.template.json")
+    )
+    assert regions == ["ap-southeast-2", "us-east-1"]  # not eu-west-1, the pipeline's own
+    for region in regions:
+        (path,) = assembly.glob(f"cross-region-stack-*_{region}.template.json")
+        resources = json.loads(path.read_text(encoding="utf-8"))["Resources"].values()
+        (key,) = [r for r in resources if r["Type"] == "AWS::KMS::Key"]
+        assert key["Properties"]["EnableKeyRotation"] is True
+        buckets = [r["Properties"] for r in resources if r["Type"] == "AWS::S3::Bucket"]
+        (replication,) = [b for b in buckets if "LoggingConfiguration" in b]
+        assert replication["VersioningConfiguration"] == {"Status": "Enabled"}
+        assert "KMSMasterKeyID" in json.dumps(replication["BucketEncryption"])
+
+
+MODE_BY_CLI = "pipeline, identity account, other region"
+
+
+def test_the_real_cdk_synth_builds_a_pipeline_that_deploys_the_file_it_was_given(
+    tools: None, tmp_path: Path
+) -> None:
+    # The configuration file goes into a scratch folder inside the repository (a pipeline's
+    # file must be inside the app), removed afterwards.
+    (assembly,) = synthesize_modes(tmp_path, {MODE_BY_CLI: MODES[MODE_BY_CLI]})
+    template = json.loads(
+        (assembly / "DeveloperRolesPipeline.template.json").read_text(encoding="utf-8")
+    )
+    (make_synth,) = step_commands(template, "Synth")
+    config_arg = shlex.split(make_synth)[-1]
+    assert config_arg.startswith("CONFIG=.check-templates-")
+    config_file = config_arg.removeprefix("CONFIG=")
+    assert config_file.endswith(f"/{slug(MODE_BY_CLI)}.json")
+    preflight = shlex.split(step_commands(template, "Preflight")[-1])
+    assert preflight[2:4] == ["--config", config_file]
+    verdict, _ = check([assembly], load_acknowledgments(ACKNOWLEDGMENTS))
+    assert [f.describe() for f in verdict.unacknowledged] == []
