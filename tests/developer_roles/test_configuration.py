@@ -74,6 +74,6 @@ def test_cdk_json_example_is_named_with_how_to_point_it_at_yours():
 
 
 def test_a_missing_configuration_file_is_bad_input(tmp_path):
-    with pytest.raises(BadInput, match="typo.yaml: no such configuration file"):
+    with pytest.raises(BadInput, match=r"typo\.yaml: no such configuration file"):
         load(Path("typo.yaml"), tmp_path)
     assert not (tmp_path / "typo.yaml").exists()
