@@ -69,12 +69,18 @@ from botocore.credentials import Credentials  # noqa: E402
 from moto.cloudformation import models as cfn_models  # noqa: E402
 from moto.cloudformation import responses as cfn_responses  # noqa: E402
 from moto.cloudformation.exceptions import CloudFormationError  # noqa: E402
+from moto.cloudformation.exceptions import ValidationError as CfnValidationError  # noqa: E402
 from moto.core.exceptions import _RESTError  # noqa: E402
 from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.core.utils import utcnow  # noqa: E402
 from moto.iam import access_control  # noqa: E402
 from moto.iam import models as iam_models  # noqa: E402
-from moto.iam.exceptions import MalformedPolicyDocument, NotFoundException  # noqa: E402
+from moto.iam import responses as iam_responses  # noqa: E402
+from moto.iam.exceptions import (  # noqa: E402
+    MalformedPolicyDocument,
+    NotFoundException,
+)
+from moto.iam.exceptions import ValidationError as IamValidationError  # noqa: E402
 from moto.sts import models as sts_models  # noqa: E402
 from moto.sts import responses as sts_responses  # noqa: E402
 from moto.sts.exceptions import STSValidationError  # noqa: E402
@@ -156,6 +162,36 @@ FIXES: dict[str, Fix] = {
             "MFA context) and, where required, identity policies allow; DurationSeconds is "
             "limited by the role's MaxSessionDuration",
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html",
+        ),
+        Fix(
+            "sts_role_chaining_limit",
+            "AssumeRole signed with temporary credentials (a role session or GetSessionToken "
+            "credentials) is role chaining: DurationSeconds above 3600 is a ValidationError",
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining",
+        ),
+        Fix(
+            "sts_session_token_long_term_only",
+            "GetSessionToken signed with temporary credentials is refused: AccessDenied "
+            "'Cannot call GetSessionToken with session credentials'",
+            "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html",
+        ),
+        Fix(
+            "iam_list_mfa_devices_caller",
+            "ListMFADevices without UserName lists the devices of the IAM user whose access key "
+            "signed the request",
+            "https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html",
+        ),
+        Fix(
+            "cfn_role_delete_detaches_policies",
+            "Deleting an AWS::IAM::Role resource detaches its managed policies (and deletes its "
+            "inline policies) before DeleteRole, so the stack deletes it without DeleteConflict",
+            "https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html",
+        ),
+        Fix(
+            "cfn_delete_missing_change_set",
+            "DeleteChangeSet of a change set that does not exist (on an existing stack) succeeds; "
+            "the CDK CLI deletes its change set 'if it exists' before every deploy and diff",
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteChangeSet.html",
         ),
         Fix(
             "sts_session_token",
@@ -327,6 +363,53 @@ def _install_iam_fixes() -> None:
     backend_cls.create_role = create_role  # type: ignore[method-assign]
     backend_cls.update_assume_role_policy = update_assume_role_policy  # type: ignore[method-assign]
 
+    response_cls = iam_responses.IamResponse
+    original_list_mfa_devices = response_cls.list_mfa_devices
+
+    def list_mfa_devices(self: Any) -> Any:
+        """Fix ``iam_list_mfa_devices_caller``: no UserName means the signing user.
+
+        AWS: "If you do not specify a user name, IAM determines the user name implicitly based
+        on the AWS access key ID signing the request for this operation." moto 5.2.5 looks up
+        the user ``None`` and answers NoSuchEntity "The user with name None cannot be found."
+        Credentials that belong to no IAM user (a role session) are refused as IAM refuses
+        GetUser without a user name for them: ValidationError "Must specify userName when
+        calling with non-User credentials" (observed for GetUser; assumed to be the same here).
+        https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html
+        """
+        if self._get_param("UserName") or not enabled("iam_list_mfa_devices_caller"):
+            return original_list_mfa_devices(self)
+        user_name = _signing_user_name(self.backend, self.get_access_key())
+        if user_name is None:
+            raise IamValidationError("Must specify userName when calling with non-User credentials")
+        devices = self.backend.list_mfa_devices(user_name)
+        return ActionResult(
+            {
+                "MFADevices": [
+                    {
+                        "UserName": user_name,
+                        "SerialNumber": device.serial_number,
+                        "EnableDate": device.enable_date,
+                    }
+                    for device in devices
+                ],
+                "IsTruncated": False,
+            }
+        )
+
+    response_cls.list_mfa_devices = list_mfa_devices  # type: ignore[method-assign]
+
+
+def _signing_user_name(backend: Any, access_key_id: str) -> str | None:
+    """The IAM user an access key belongs to (long-term key or GetSessionToken session)."""
+    session = _user_sessions.get(access_key_id)
+    if session is not None:
+        return session.user_name
+    if is_temporary_key(access_key_id):
+        return None
+    user = backend.get_user_from_access_key_id(access_key_id)
+    return None if user is None else str(user.name)
+
 
 def _change_set_arn(backend: Any, name: str, stack_name: str | None) -> str | None:
     """The ARN of the change set ``name`` of the stack ``stack_name`` (a name or a stack ID)."""
@@ -383,6 +466,57 @@ def _install_change_set_per_stack(response_cls: Any) -> None:
 
     for action in originals:
         setattr(response_cls, action, scoped(action))
+
+
+def _install_delete_missing_change_set(response_cls: Any) -> None:
+    original = response_cls.delete_change_set
+
+    def delete_change_set(self: Any) -> Any:
+        """Fix ``cfn_delete_missing_change_set``: deleting a missing change set succeeds.
+
+        AWS's DeleteChangeSet lists one error, InvalidChangeSetStatus; deleting a change set
+        that does not exist on an existing stack answers 200 (Sceptre/sceptre#449: "The AWS API
+        returns a 200 regardless of whether the change-set existed or not"; measured on AWS in
+        ministackorg/ministack#1625). Only a stack that does not exist is a ValidationError.
+        The CDK CLI relies on it: "Removing existing change set with name ... if it exists"
+        before it creates the change set of every deploy and every ``cdk diff``. moto 5.2.5
+        fails with HTTP 500 (an unbound variable), or ChangeSetNotFound through the
+        ``cfn_change_set_per_stack`` lookup.
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteChangeSet.html
+        """
+        if enabled("cfn_delete_missing_change_set"):
+            backend = self.cloudformation_backend
+            name = str(self._get_param("ChangeSetName"))
+            stack_name = self._get_param("StackName")
+            if name not in backend.change_sets and not _change_set_exists(
+                backend, name, stack_name
+            ):
+                if stack_name and not _stack_exists(backend, stack_name):
+                    raise CfnValidationError(stack_name)
+                return EmptyResult()
+        return original(self)
+
+    response_cls.delete_change_set = delete_change_set
+
+
+def _stack_exists(backend: Any, name_or_id: str) -> bool:
+    stack = backend.stacks.get(name_or_id)
+    if stack is not None:
+        return True  # a stack ID names a stack even once deleted
+    return any(
+        stack.name == name_or_id and stack.status != "DELETE_COMPLETE"
+        for stack in backend.stacks.values()
+    )
+
+
+def _change_set_exists(backend: Any, name: str, stack_name: str | None) -> bool:
+    for change_set in list(backend.change_sets.values()):
+        if change_set.change_set_name != name:
+            continue
+        stack = backend.stacks.get(change_set.stack_id)
+        if not stack_name or stack_name in (change_set.stack_id, getattr(stack, "name", None)):
+            return True
+    return False
 
 
 def _install_cloudformation_fixes() -> None:
@@ -477,8 +611,40 @@ def _install_cloudformation_fixes() -> None:
             _sync_managed_policies(backend, role, list(properties.get("ManagedPolicyArns", [])))
         return role
 
+    original_delete = role_cls.__dict__["delete_from_cloudformation_json"].__func__
+
+    def delete_role(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        """Fix ``cfn_role_delete_detaches_policies``: a stack deletes its roles cleanly.
+
+        AWS IAM: "Unlike the AWS Management Console, when you delete a role programmatically,
+        you must delete the items attached to the role manually, or the deletion fails"; the
+        CloudFormation handler of AWS::IAM::Role does that (it owns the role's
+        ManagedPolicyArns and Policies), so removing a role from a template deletes it. moto
+        5.2.5 calls DeleteRole with the managed policies still attached and the stack update
+        fails with DeleteConflict "Cannot delete entity, must detach all policies first."
+        https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html
+        """
+        if enabled("cfn_role_delete_detaches_policies"):
+            backend = iam_models.iam_backends[account_id][get_partition(region_name)]
+            try:
+                role = backend.get_role(resource_name)
+            except NotFoundException:
+                role = None
+            if role is not None:
+                for arn in list(role.managed_policies):
+                    backend.detach_role_policy(arn, role.name)
+        original_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
     role_cls.create_from_cloudformation_json = classmethod(create_role)  # type: ignore[assignment,arg-type]
     role_cls.update_from_cloudformation_json = classmethod(update_role)  # type: ignore[assignment]
+    role_cls.delete_from_cloudformation_json = classmethod(delete_role)  # type: ignore[assignment]
 
     original_apply = cfn_models.ChangeSet.apply
 
@@ -522,6 +688,7 @@ def _install_cloudformation_fixes() -> None:
 
     response_cls = cfn_responses.CloudFormationResponse
     _install_change_set_per_stack(response_cls)
+    _install_delete_missing_change_set(response_cls)
     original_create_change_set = response_cls.create_change_set
 
     def create_change_set(self: Any) -> Any:
@@ -657,6 +824,26 @@ class _AccessDenied(_RESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("AccessDenied", message)
+
+
+ROLE_CHAINING_MAX_SECONDS = 3600
+ROLE_CHAINING_LIMIT = (
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
+    "chaining."
+)
+SESSION_TOKEN_WITH_SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
+
+
+def is_temporary_key(access_key_id: str) -> bool:
+    """Whether an access key ID is one of temporary credentials (STS), not a long-term key.
+
+    AWS: "Access key IDs beginning with AKIA are long-term access keys for an IAM user or the
+    AWS account root user. Access key IDs beginning with ASIA are temporary credentials access
+    keys that you create using AWS STS operations." moto issues its temporary keys (AssumeRole
+    and, through ``sts_session_token``, GetSessionToken) with ASIA too.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
+    """
+    return access_key_id.startswith("ASIA")
 
 
 MFA_INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
@@ -966,12 +1153,18 @@ def _install_sts_fixes() -> None:
         if self._action == "sts:AssumeRole" and enabled("sts_trust_policy_evaluation"):
             _check_assume_role(self, resource)
             return
-        if self._action == "sts:GetSessionToken" and enabled("sts_session_token"):
-            key = self._access_key
-            if not isinstance(key, access_control.IAMUserAccessKey) or isinstance(
-                key, _UserSessionAccessKey
-            ):
-                raise _AccessDenied("Cannot call GetSessionToken with session credentials")
+        key = self._access_key
+        if (
+            self._action == "sts:GetSessionToken"
+            and enabled("sts_session_token_long_term_only")
+            and is_temporary_key(key._access_key_id)
+        ):
+            raise _AccessDenied(SESSION_TOKEN_WITH_SESSION_CREDENTIALS)
+        if (
+            self._action == "sts:GetSessionToken"
+            and enabled("sts_session_token")
+            and isinstance(key, access_control.IAMUserAccessKey)
+        ):
             user = self.backend.get_user(key._owner_user_name)
             if enabled("sts_mfa_verification") and _verify_mfa(
                 user,
@@ -1050,10 +1243,16 @@ def _install_sts_fixes() -> None:
         )
 
     def assume_role(self: Any) -> Any:
+        duration = self._get_int_param("DurationSeconds", 3600)
+        if (
+            enabled("sts_role_chaining_limit")
+            and duration > ROLE_CHAINING_MAX_SECONDS
+            and is_temporary_key(self.get_access_key())
+        ):
+            raise STSValidationError(ROLE_CHAINING_LIMIT)
         if not enabled("sts_trust_policy_evaluation"):
             return original_assume_role(self)
         role_arn = self._get_param("RoleArn")
-        duration = self._get_int_param("DurationSeconds", 3600)
         role = _find_role(role_arn)
         if role is not None and duration > int(role.max_session_duration or 3600):
             raise STSValidationError(
