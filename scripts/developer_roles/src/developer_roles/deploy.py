@@ -159,7 +159,8 @@ def _approved(stacks: int) -> bool:
         answer = ""
     if answer is None:
         print(
-            f"deploy: {stacks} stack(s) have security-broadening changes (shown above) and there "
+            f"deploy: {stacks} stack(s) have security-broadening changes (summary above; the "
+            "full diff with --diff) and there "
             "is no terminal to ask; review them, then run with REQUIRE_APPROVAL=never",
             file=sys.stderr,
         )
