@@ -1,7 +1,14 @@
 """``developer-roles preflight|audit``: parse, call the checks, print; nothing else.
 
 Exit codes (see ``developer_roles.report``): 0 ready / no finding, 1 a deploy would fail / a
-finding, 2 bad input or no usable credentials (one line on stderr, never a traceback).
+finding, 2 bad input or no usable credentials (one line on stderr, never a traceback): a
+``--config`` file that does not exist, a profile that does not exist (``--profile``,
+``AWS_PROFILE``), bad options.
+
+The table groups rows of one kind (status, account, check, message) into one row with their
+count and the first names; ``--verbose`` lists each, ``--json`` always holds every row. With
+cdk.json's example configuration (account 123456789012) a note on stderr says how to point a
+configuration at your account; ``audit`` without a configuration says drift was not checked.
 """
 
 from __future__ import annotations
@@ -44,7 +51,11 @@ def _role_template(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="developer-roles", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="developer-roles",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="JSON instead of the table")
@@ -70,8 +81,21 @@ def _parser() -> argparse.ArgumentParser:
         help="assume this role in each account ({account}, {region} are filled in)",
     )
     common.add_argument("--config", type=Path, help="JSON or YAML configuration (else cdk.json)")
-    sub.add_parser("preflight", parents=[common], help="would `make deploy` succeed?")
-    audit = sub.add_parser("audit", parents=[common], help="who holds high privilege, and how")
+    raw = argparse.RawDescriptionHelpFormatter
+    sub.add_parser(
+        "preflight",
+        parents=[common],
+        help="would `make deploy` succeed?",
+        description=__doc__,
+        formatter_class=raw,
+    )
+    audit = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="who holds high privilege, and how",
+        description=__doc__,
+        formatter_class=raw,
+    )
     audit.add_argument("--account", help="the account to audit (default: your credentials')")
     audit.add_argument(
         "--acknowledgements",

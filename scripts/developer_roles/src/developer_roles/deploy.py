@@ -62,7 +62,9 @@ _DIFF_SUMMARY = re.compile(r"Number of stacks with differences: (\d+)")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="developer-roles deploy", description=__doc__.split("\n\n")[0]
+        prog="developer-roles deploy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--concurrency", type=int, default=4, help="stacks at once (1..50)")
     parser.add_argument(
