@@ -9,7 +9,8 @@ real CDK CLI. None of that is timed. Then the installed command runs as an opera
 wall-clock time, the median and the table's verdict. The budget (issue 20) is 10 s; the
 script exits 1 if the preflight does not say READY or the median is over ``--budget``.
 
-Usage: ``python -m devtools.bench_preflight [--principals 2000] [--repeat 3] [--budget 10]``
+Usage: ``python -m devtools.bench_preflight [--principals 2000] [--repeat 3] [--budget 10]
+[--show]`` (``--show`` prints the last run's table)
 (``make bench-preflight``).
 """
 
@@ -64,6 +65,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--principals", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--budget", type=float, default=10.0, help="seconds (median)")
+    parser.add_argument("--show", action="store_true", help="print the last run's table")
     args = parser.parse_args(argv)
     if not 1 <= args.principals <= 5000 or not 1 <= args.repeat <= 9:
         print("bench_preflight: --principals must be 1..5000 and --repeat 1..9")
@@ -115,6 +117,8 @@ def main(argv: list[str]) -> int:
                 if done.returncode != 0:
                     print(done.stdout[-3000:] + done.stderr[-3000:])
                     return 1
+            if args.show:
+                print(done.stdout)
         finally:
             server.stop()
     median = statistics.median(times)
