@@ -180,22 +180,16 @@ def _principals(
             parsed = parse_principal(arn)
             if parsed is not None and parsed not in by_account.get(parsed.account, []):
                 by_account.setdefault(parsed.account, []).append(parsed)
-    directories: dict[str, _Directory | _Unread] = {}
+    directories: dict[str, tuple[Any, _Directory]] = {}
     for account, principals in by_account.items():
         iam = accounts.client(account, "iam")
         if iam is None:
             results += [
-                Result(
-                    "principal",
-                    account,
-                    p.arn,
-                    "not checked",
-                    accounts.how_to_reach(account),
-                )
+                Result("principal", account, p.arn, "not checked", accounts.how_to_reach(account))
                 for p in principals
             ]
             continue
-        directory = directories[account] = _directory(iam)
+        directory = _directory(iam)
         if isinstance(directory, _Unread):
             message = not_checked(directory.error, directory.action)
             results += [
@@ -203,10 +197,17 @@ def _principals(
             ]
             continue
         _mfa_from_credential_report(iam, directory, principals)
-        gone = [p for p in principals if _found(directory, p) is None]
-        if untouched is None:
-            untouched = _untouched_roles(config, accounts, gone)
-        for parsed in principals:
+        directories[account] = (iam, directory)
+    if untouched is None:
+        gone = [
+            p
+            for account, (_, directory) in directories.items()
+            for p in by_account[account]
+            if _found(directory, p) is None
+        ]
+        untouched = _untouched_roles(config, accounts, gone)
+    for account, (iam, directory) in directories.items():
+        for parsed in by_account[account]:
             results += _principal(iam, directory, parsed, untouched)
     return results
 
