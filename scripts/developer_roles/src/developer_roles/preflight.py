@@ -124,6 +124,8 @@ _NO_MFA = (
 )
 # What IAM writes into a trust policy in place of a principal that was deleted: its unique ID.
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+# ("if you delete the role or user ... the principal ID shows up", and
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_policy-examples.html)
 _UNIQUE_ID = re.compile(r"A(IDA|ROA)[A-Z0-9]{12,}")
 
 
