@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from developer_roles.audit import expected_trust
-from developer_roles.config import validate
+from developer_roles.config import RoleSpec, validate
 from developer_roles.preflight import _same_trust
 
 GONE = "arn:aws:iam::222222222222:user/gone"
 
 
-def spec_and_role():
+def spec_and_role() -> tuple[RoleSpec, dict[str, Any]]:
     [spec] = validate({"account": "222222222222", "principals": [GONE]}).roles
     return spec, {"AssumeRolePolicyDocument": expected_trust(spec)}
 

@@ -38,7 +38,9 @@ class Operator:
     work: Path  # the operator's folder for devs.yaml, deploy.log, audit-ok.yaml
 
     def env(self, credentials: Credentials | None = None, **extra: str) -> dict[str, str]:
-        return recipe._tool_path(self.aws.env(credentials, **extra))
+        env = self.aws.env(credentials)
+        env.update(extra)
+        return recipe._tool_path(env)
 
     def make(
         self, *args: str, credentials: Credentials | None = None, **extra: str
