@@ -509,7 +509,7 @@ def _stacks(
                     account,
                     plan.name,
                     "ok",
-                    f"{len(plan.roles)} role name(s) free or owned by the stack",
+                    "its role names are free or owned by the stack",
                 )
             )
     return results
