@@ -227,12 +227,14 @@ def test_a_profile_that_does_not_exist_is_one_line_naming_it(operator, target, h
     assert (operator.config.read_text() if operator.config.exists() else None) == before
 
 
-def test_add_me_with_a_misspelt_configuration_is_one_line_and_writes_nothing(operator):
+@pytest.mark.parametrize("target", ["bootstrap", "add-me", "preflight", "deploy", "audit"], ids=str)
+def test_a_misspelt_configuration_is_one_line_and_nothing_is_written(operator, target):
     typo = operator.work / "typo.yaml"
-    done = operator.make("add-me", f"CONFIG={typo}")
+    done = operator.make(target, f"CONFIG={typo}")
     assert done.returncode == 2
     [line] = own_lines(done.stderr)
     assert "typo.yaml: no such configuration file" in line
+    assert "Traceback" not in done.stderr
     assert not typo.exists()
 
 
