@@ -29,7 +29,7 @@ def is_denied(error: ClientError) -> bool:
 
 
 def not_checked(error: ClientError, action: str) -> str:
-    """The row text for a call that failed: 'not checked: iam:GetUser denied' and the like."""
+    """The row text for a call that failed: 'not checked: iam:ListUsers denied' and the like."""
     if is_denied(error):
         return f"not checked: {action} denied"
     info = error.response.get("Error", {})
