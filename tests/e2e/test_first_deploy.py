@@ -11,6 +11,7 @@ section 1 get one line each, before anything is written or deployed.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -254,6 +255,18 @@ def test_the_example_configuration_is_named_before_anything_is_written_or_deploy
     [line] = own_lines(deploy.stderr)
     assert "cdk.json's example" in line
     assert "nothing was deployed" in line
+
+    # A copy of the example in a file of its own: named as the example too.
+    copy = operator.work / "example.yaml"
+    copy.write_text(yaml.safe_dump(json.loads(cdk_json)["context"]["developerRoles"]))
+    for target in ("bootstrap", "add-me", "deploy"):
+        done = operator.make(target, f"CONFIG={copy}")
+        assert done.returncode == 2, (target, done.stdout + done.stderr)
+        [line] = own_lines(done.stderr)
+        assert "example account 123456789012" in line, (target, line)
+    assert (
+        yaml.safe_load(copy.read_text())["principals"][0] == "arn:aws:iam::123456789012:user/alice"
+    )
 
     # make bootstrap without CONFIG: your credentials' account, not cdk.json's example
     boot = operator.make("bootstrap")

@@ -96,6 +96,12 @@ def run(args: argparse.Namespace) -> list[tuple[Environment, str | None]]:
     for _account, profile in args.account_profile:
         open_session(profile)  # a profile that does not exist: one line, before anything
     caller, _ = caller_identity(session)
+    copied_example = args.config is not None and config is not None and is_example(config)
+    if copied_example and caller != EXAMPLE_ACCOUNT:
+        raise BadInput(
+            f"{args.config} targets the example account {EXAMPLE_ACCOUNT} and your "
+            f"credentials are for {caller}; {HOW_TO_START}; nothing was bootstrapped"
+        )
     example = args.config is None and config is not None and is_example(config)
     if example and caller != EXAMPLE_ACCOUNT:
         print(
