@@ -4,6 +4,7 @@ stacks, and the one line per stack after a failed deploy."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from developer_roles.deploy import _config_file, _option, _stacks, stack_states
+from developer_roles.deploy import _config_file, _deploy, _option, _stacks, stack_states
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,36 @@ def test_an_endpoint_that_is_gone_is_state_unknown_not_a_traceback(tmp_path):
         def describe_stacks(self, **_kwargs: Any) -> Any:
             raise EndpointConnectionError(endpoint_url="http://localhost:1")
 
-    lines = stack_states(FakeSession(Gone()), str(assembly(tmp_path, "DeveloperRoles")))
+    stacks = str(assembly(tmp_path, "DeveloperRoles-00", "DeveloperRoles-01"))
+    lines = stack_states(FakeSession(Gone()), stacks, {"DeveloperRoles-00": "deployed"})
+    gone = 'Could not connect to the endpoint URL: "http://localhost:1"'
     assert lines == [
-        'DeveloperRoles: state unknown (Could not connect to the endpoint URL: "http://localhost:1")'
+        f"DeveloperRoles-00: state unknown ({gone}; cdk deploy reported it deployed)",
+        f"DeveloperRoles-01: state unknown ({gone}; cdk deploy reported nothing about it)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "reported"),
+    [
+        pytest.param(" ✅  DeveloperRoles-00\n", {"DeveloperRoles-00": "deployed"}, id="deployed"),
+        pytest.param(
+            " ✅  DeveloperRoles (no changes)\n", {"DeveloperRoles": "deployed"}, id="no-changes"
+        ),
+        pytest.param(
+            "❌  DeveloperRoles-01 failed: AggregateError\n",
+            {"DeveloperRoles-01": "failed"},
+            id="failed",
+        ),
+    ],
+)
+def test_what_cdk_deploy_reports_per_stack_is_kept(tmp_path, line, reported, capsys):
+    fake = tmp_path / "cdk"
+    fake.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.stdout.write({line!r})\nsys.exit(1)\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    code, found = _deploy(str(fake), "deploy")
+    assert (code, found) == (1, reported)
+    assert capsys.readouterr().out == line  # passed on as it came

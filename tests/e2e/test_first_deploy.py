@@ -315,3 +315,4 @@ def test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state(tm
     assert status == 1
     assert lines[-2] == "deploy: cdk deploy failed; the stacks now:", terminal.output[-2000:]
     assert lines[-1].startswith("  DeveloperRoles: state unknown ("), lines[-1]
+    assert lines[-1].endswith("; cdk deploy reported it failed)"), lines[-1]

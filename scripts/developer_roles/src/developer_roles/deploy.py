@@ -16,7 +16,8 @@ deploy of developer roles. So this script
    template``, read-only), asks once on the controlling terminal (``/dev/tty``), whatever
    standard input and output are: ``make deploy | tee deploy.log`` still asks;
 4. deploys that assembly with ``cdk deploy --all --concurrency N --require-approval never``;
-   if that fails, ends with one line per stack and its state.
+   if that fails, ends with one line per stack and its CloudFormation state, or, when AWS
+   cannot be reached, what ``cdk deploy`` reported about the stack.
 
 Before step 1, without any AWS change: a configuration file that does not exist, a profile
 that does not exist (``--profile`` after ``--``, or ``AWS_PROFILE``), and cdk.json's example
@@ -107,16 +108,16 @@ def _broadening_changes(cdk: str, assembly: str, extra: Sequence[str], *, show: 
         "template",
         *extra,
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
-    )
-    assert process.stdout is not None
     lines = []
-    for line in process.stdout:
-        if show:
-            sys.stdout.write(line)
-        lines.append(line)
-    code = process.wait()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if show:
+                sys.stdout.write(line)
+            lines.append(line)
+    code = process.returncode
     summary = next((m for m in map(_DIFF_SUMMARY.search, lines) if m), None)
     if summary is None and not show:
         sys.stdout.write("".join(lines))
@@ -269,10 +270,38 @@ def summaries(session: Any, assembly: str) -> list[str]:
     return render(found) + lines
 
 
-def stack_states(session: Any, assembly: str) -> list[str]:
-    """One line per stack of the assembly: its CloudFormation state now, or why not known."""
+# What `cdk deploy` prints when a stack is done: "✅  NAME", "✅  NAME (no changes)",
+# "❌  NAME failed: ..." / "❌  NAME failed to deploy".
+_DONE = re.compile(r"(✅|❌)\s+(\S+)")
+
+
+def _deploy(cdk: str, *args: str) -> tuple[int, dict[str, str]]:
+    """Run ``cdk deploy``, its output passed on as it comes; its exit code and, per stack,
+    what it reported ("deployed" or "failed")."""
+    reported: dict[str, str] = {}
+    with subprocess.Popen(
+        [cdk, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            match = _DONE.search(line)
+            if match:
+                reported[match.group(2)] = "deployed" if match.group(1) == "✅" else "failed"
+    return process.returncode, reported
+
+
+def stack_states(session: Any, assembly: str, reported: dict[str, str] | None = None) -> list[str]:
+    """One line per stack of the assembly: its CloudFormation state now, or why not known (with
+    what ``cdk deploy`` reported about it, when it did)."""
+    reported = reported or {}
     lines = []
     for name, _account, region, _template in _stacks(assembly):
+        said = {
+            "deployed": "; cdk deploy reported it deployed",
+            "failed": "; cdk deploy reported it failed",
+        }.get(reported.get(name, ""), "; cdk deploy reported nothing about it")
         try:
             stack = _cfn(session, region).describe_stacks(StackName=name)["Stacks"][0]
             state = str(stack["StackStatus"])
@@ -283,9 +312,9 @@ def stack_states(session: Any, assembly: str) -> list[str]:
                 lines.append(f"{name}: not deployed")
             else:
                 code = error.response.get("Error", {}).get("Code")
-                lines.append(f"{name}: state unknown ({code})")
+                lines.append(f"{name}: state unknown ({code}{said})")
         except BotoCoreError as error:
-            lines.append(f"{name}: state unknown ({' '.join(str(error).split())})")
+            lines.append(f"{name}: state unknown ({' '.join(str(error).split())}{said})")
     return lines
 
 
@@ -321,7 +350,7 @@ def main(argv: Sequence[str]) -> int:
             return EXIT_CDK_FAILED
         if stacks and not _approved(stacks):
             return EXIT_NOT_APPROVED
-    deployed = _cdk(
+    deployed, reported = _deploy(
         args.cdk,
         "deploy",
         "--app",
@@ -337,7 +366,7 @@ def main(argv: Sequence[str]) -> int:
     )
     if deployed:
         print("deploy: cdk deploy failed; the stacks now:", file=sys.stderr)
-        for line in stack_states(session, args.output):
+        for line in stack_states(session, args.output, reported):
             print(f"  {line}", file=sys.stderr)
         return EXIT_CDK_FAILED
     return 0
