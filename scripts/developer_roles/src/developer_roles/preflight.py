@@ -5,10 +5,17 @@ For every target account of the configuration (and the identity account, with
 
 * ``principal``: every trusted IAM user and role exists with exactly the configured ARN (path
   included); IAM refuses a trust policy naming anything else ("Invalid principal in policy")
-  and CloudFormation rolls the whole stack back. A principal in an account these credentials
-  do not reach is "not checked", with how to reach it.
+  and CloudFormation rolls the whole stack back. A deleted principal whose role is deployed
+  with the trust policy this deploy would write again is a warning instead: CloudFormation
+  does not write an unchanged property, so this deploy succeeds, but the next change to the
+  role fails. A principal in an account these credentials do not reach is "not checked",
+  with how to reach it.
 * ``mfa-device``: every trusted IAM user has an MFA device (a warning otherwise: the role is
   deployed but can never be assumed).
+
+The reads are batched (paged ``iam:ListUsers``, ``iam:ListRoles``, ``iam:ListVirtualMFADevices``
+per account, the credential report for many users without a virtual device), so 2,000
+principals take a few seconds (``make bench-preflight``), not one call or two per principal.
 * ``role-quota``: the roles the deploy would add fit under the account's ``RolesQuota``, and
   the configured ``maxRolesPerAccount`` does not exceed it.
 * ``role-names``: no role the deploy would create already exists outside its stack.
