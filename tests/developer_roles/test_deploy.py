@@ -124,6 +124,12 @@ def test_an_endpoint_that_is_gone_is_state_unknown_not_a_traceback(tmp_path):
             {"DeveloperRoles-01": "failed"},
             id="failed",
         ),
+        pytest.param(
+            "DeveloperRoles-01: connect ECONNREFUSED 127.0.0.1:4566\n",
+            {"DeveloperRoles-01": "connect ECONNREFUSED 127.0.0.1:4566"},
+            id="last-line",
+        ),
+        pytest.param("Other: not a stack of the assembly\n", {}, id="other-names"),
     ],
 )
 def test_what_cdk_deploy_reports_per_stack_is_kept(tmp_path, line, reported, capsys):
@@ -133,6 +139,6 @@ def test_what_cdk_deploy_reports_per_stack_is_kept(tmp_path, line, reported, cap
         encoding="utf-8",
     )
     fake.chmod(0o755)
-    code, found = _deploy(str(fake), "deploy")
+    code, found = _deploy(str(fake), "deploy", stacks=["DeveloperRoles-01"])
     assert (code, found) == (1, reported)
     assert capsys.readouterr().out == line  # passed on as it came

@@ -270,14 +270,17 @@ def summaries(session: Any, assembly: str) -> list[str]:
     return render(found) + lines
 
 
-# What `cdk deploy` prints when a stack is done: "✅  NAME", "✅  NAME (no changes)",
-# "❌  NAME failed: ..." / "❌  NAME failed to deploy".
+# What `cdk deploy` prints about a stack: "✅  NAME", "✅  NAME (no changes)", "❌  NAME failed:
+# ...", and progress or errors as "NAME: creating CloudFormation changeset...", "NAME: connect
+# ECONNREFUSED 127.0.0.1:4566".
 _DONE = re.compile(r"(✅|❌)\s+(\S+)")
+_SAID = re.compile(r"^\s*(\S+): (.+?)\s*$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _deploy(cdk: str, *args: str) -> tuple[int, dict[str, str]]:
+def _deploy(cdk: str, *args: str, stacks: Sequence[str] = ()) -> tuple[int, dict[str, str]]:
     """Run ``cdk deploy``, its output passed on as it comes; its exit code and, per stack,
-    what it reported ("deployed" or "failed")."""
+    the last thing it reported ("deployed", "failed", or its last line about the stack)."""
     reported: dict[str, str] = {}
     with subprocess.Popen(
         [cdk, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
@@ -286,10 +289,20 @@ def _deploy(cdk: str, *args: str) -> tuple[int, dict[str, str]]:
         for line in process.stdout:
             sys.stdout.write(line)
             sys.stdout.flush()
-            match = _DONE.search(line)
-            if match:
-                reported[match.group(2)] = "deployed" if match.group(1) == "✅" else "failed"
+            plain = _ANSI.sub("", line)
+            done, said = _DONE.search(plain), _SAID.match(plain)
+            if done:
+                reported[done.group(2)] = "deployed" if done.group(1) == "✅" else "failed"
+            elif said and said.group(1) in stacks:
+                reported[said.group(1)] = said.group(2)[:120]
     return process.returncode, reported
+
+
+_REPORTED = {
+    "deployed": "; cdk deploy reported it deployed",
+    "failed": "; cdk deploy reported it failed",
+    "": "; cdk deploy reported nothing about it",
+}
 
 
 def stack_states(session: Any, assembly: str, reported: dict[str, str] | None = None) -> list[str]:
@@ -298,10 +311,8 @@ def stack_states(session: Any, assembly: str, reported: dict[str, str] | None = 
     reported = reported or {}
     lines = []
     for name, _account, region, _template in _stacks(assembly):
-        said = {
-            "deployed": "; cdk deploy reported it deployed",
-            "failed": "; cdk deploy reported it failed",
-        }.get(reported.get(name, ""), "; cdk deploy reported nothing about it")
+        last = reported.get(name, "")
+        said = _REPORTED.get(last, f"; cdk deploy's last line about it: {last}")
         try:
             stack = _cfn(session, region).describe_stacks(StackName=name)["Stacks"][0]
             state = str(stack["StackStatus"])
@@ -363,6 +374,7 @@ def main(argv: Sequence[str]) -> int:
         "--progress",
         "events",
         *extra,
+        stacks=[name for name, *_ in _stacks(args.output)],
     )
     if deployed:
         print("deploy: cdk deploy failed; the stacks now:", file=sys.stderr)
