@@ -50,9 +50,10 @@ synth: setup
 	$(CDK) synth --quiet $(CONFIG_ARGS) $(CDK_ARGS)
 	@echo "templates and profiles: cdk.out/ (profiles in cdk.out/aws-config-profiles.ini)"
 
-## bootstrap: prepare the account and region of your current AWS credentials for cdk deploy
+## bootstrap: cdk bootstrap the accounts and regions the configuration targets (CONFIG=...), else those of your credentials
+# BOOTSTRAP_ARGS: e.g. --account-profile 333333333333=P; cdk bootstrap's own options after --.
 bootstrap: setup
-	$(CDK) bootstrap $(BOOTSTRAP_ARGS)
+	@$(OPS) bootstrap $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(BOOTSTRAP_ARGS)
 
 ## diff: show what a deploy would change in the account of your current AWS credentials
 diff: setup
@@ -71,7 +72,7 @@ ACCOUNT_CHECKS = $(OPS)
 
 ## deploy: deploy every stack to the account of your current AWS credentials, DEPLOY_CONCURRENCY at a time, after one approval of security-broadening changes
 deploy: setup
-	@$(OPS) deploy --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) $(DEPLOY_ARGS) -- $(CONFIG_ARGS) $(CDK_ARGS)
+	@$(OPS) deploy --concurrency $(DEPLOY_CONCURRENCY) --require-approval $(REQUIRE_APPROVAL) $(DEPLOY_ARGS) -- $(CONFIG_ARGS) $(if $(PROFILE),--profile $(PROFILE)) $(CDK_ARGS)
 
 ## preflight: read-only check that a deploy would succeed (principals, MFA devices, role quota, bootstrap); exit 1 if not
 .PHONY: preflight audit bench-deploy
@@ -82,9 +83,9 @@ preflight: setup
 audit: setup
 	@$(ACCOUNT_CHECKS) audit $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(ACKNOWLEDGEMENTS),--acknowledgements $(ACKNOWLEDGEMENTS)) $(ACCOUNT_CHECKS_ARGS)
 
-## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration
+## add-me: add your own IAM principal (aws sts get-caller-identity) to the configuration (ADD_ME_ARGS=--new starts CONFIG)
 add-me: setup
-	$(OPS) add-me $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE))
+	@$(OPS) add-me $(if $(CONFIG),--config $(CONFIG)) $(if $(PROFILE),--profile $(PROFILE)) $(ADD_ME_ARGS)
 
 ## config-schema: regenerate schema/developer-roles.schema.json and the README's configuration reference
 .PHONY: config-schema managed-policies
@@ -144,6 +145,11 @@ bench-helper: setup
 ## bench-synth: synthesis time at 1, 100, 1,000 and 5,000 principals against a plain JavaScript CDK app
 bench-synth: setup
 	$(PY) -m devtools.bench_synth $(BENCH_ARGS)
+
+## bench-preflight: developer-roles preflight at 2,000 principals on the local AWS (the batched reads), time printed
+.PHONY: bench-preflight
+bench-preflight: setup
+	$(PY) -m devtools.bench_preflight $(BENCH_PREFLIGHT_ARGS)
 
 ## bench-deploy: cdk deploy --all of 1,000 principals (7 stacks) on the local AWS, DEPLOY_CONCURRENCY at a time against one at a time
 bench-deploy: setup

@@ -175,3 +175,53 @@ def test_the_result_is_checked_as_synthesis_reads_it(
     assert main(["--config", str(config)], who=lambda _profile: ALICE) == 1
     assert config.read_text() == "account: 123456789012\nprincipals: []\n"
     assert "quote it: '123456789012'" in capsys.readouterr().err
+
+
+OTHER = "arn:aws:iam::222222222222:user/you"
+
+
+def test_a_missing_configuration_file_is_an_error_not_a_new_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "typo.yaml"
+    assert main(["--config", str(typo)], who=lambda _profile: OTHER) == 2
+    assert not typo.exists()
+    [line] = capsys.readouterr().err.splitlines()
+    assert "typo.yaml: no such configuration file" in line
+    assert "--new" in line
+
+
+def test_new_starts_a_configuration_for_your_account(tmp_path: Path) -> None:
+    new = tmp_path / "devs.yaml"
+    assert main(["--config", str(new), "--new"], who=lambda _profile: OTHER) == 0
+    data = yaml.safe_load(new.read_text())
+    assert data == {"account": "222222222222", "principals": [OTHER]}
+    assert main(["--config", str(new), "--new"], who=lambda _profile: OTHER) == 2  # exists
+
+
+def test_another_account_than_the_configuration_targets_is_refused_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "devs.yaml"
+    config.write_text(
+        'account: "333333333333"\nprincipals:\n  - arn:aws:iam::333333333333:user/a\n'
+    )
+    before = config.read_text()
+    assert main(["--config", str(config)], who=lambda _profile: OTHER) == 1
+    assert config.read_text() == before
+    [line] = capsys.readouterr().err.splitlines()
+    assert "targets account(s) 333333333333 but your credentials are for 222222222222" in line
+    assert "set 'account: \"222222222222\"'" in line
+
+
+def test_cdk_json_example_is_refused_in_another_account_with_how_to_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cdk_json = tmp_path / "cdk.json"
+    repo_cdk_json = Path(__file__).parents[2] / "cdk.json"
+    cdk_json.write_text(repo_cdk_json.read_text())
+    assert main(["--config", str(cdk_json)], who=lambda _profile: OTHER) == 1
+    assert cdk_json.read_text() == repo_cdk_json.read_text()
+    [line] = capsys.readouterr().err.splitlines()
+    assert "example account 123456789012" in line
+    assert "ADD_ME_ARGS=--new" in line

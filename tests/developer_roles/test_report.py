@@ -53,3 +53,31 @@ def test_json_carries_every_row_and_the_verdict():
         "message": "no user",
         "reason": "",
     }
+
+
+def no_mfa(name: str) -> Result:
+    return Result(
+        "mfa-device",
+        "222222222222",
+        f"arn:aws:iam::222222222222:user/{name}",
+        "warning",
+        "no MFA device",
+    )
+
+
+def test_findings_of_one_kind_are_one_row_with_a_count_and_the_first_names():
+    rows = [no_mfa(f"u{i}") for i in range(2000)] + [OK]
+    table = to_table("preflight", rows).splitlines()
+    [warning] = [line for line in table if line.startswith("WARNING")]
+    assert "2000: user/u0, user/u1, user/u2 and 1997 more" in warning
+    assert "(rows of one kind grouped: preflight --verbose lists each)" in table
+    assert table[-1].endswith("2000 warning(s), 0 not checked")
+
+
+def test_verbose_lists_every_row_and_a_few_are_never_grouped():
+    rows = [no_mfa(f"u{i}") for i in range(4)]
+    verbose = to_table("preflight", rows, verbose=True).splitlines()
+    assert sum(line.startswith("WARNING") for line in verbose) == 4
+    few = to_table("preflight", rows[:3]).splitlines()
+    assert sum(line.startswith("WARNING") for line in few) == 3
+    assert not any("grouped" in line for line in few)

@@ -178,3 +178,32 @@ def test_bad_acknowledgements_exit_2(account, tmp_path):
     assert checked.returncode == 2
     assert "expected exactly the keys check, subject, reason" in checked.stderr
     assert "Traceback" not in checked.stderr
+
+
+def test_a_configured_role_that_is_not_deployed_is_reported(account, acknowledgements, tmp_path):
+    config_path = write_config(
+        tmp_path / "roles.json",
+        account.account_id,
+        [f"arn:aws:iam::{account.account_id}:user/not-yet"],
+    )
+
+    checked = audit(account, acknowledgements, "--json", "--config", str(config_path))
+
+    [row] = checked.rows("drift", "warning")
+    assert row["subject"] == f"arn:aws:iam::{account.account_id}:role/developers/PowerUser-not-yet"
+    assert row["message"] == "configured but not deployed (make deploy creates it)"
+    [ok] = checked.rows("drift", "ok")
+    assert ok["subject"] == "0 of 1 developer role(s) deployed"
+
+
+def test_without_a_configuration_drift_is_not_checked(account, acknowledgements, tmp_path):
+    checked = run_checks(
+        account,
+        "audit",
+        "--acknowledgements",
+        str(acknowledgements),
+        "--json",
+    )
+    [row] = checked.rows("drift")
+    assert row["status"] == "not checked"
+    assert "the configuration is cdk.json's example (account 123456789012)" in row["message"]

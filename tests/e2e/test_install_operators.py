@@ -82,7 +82,7 @@ def test_help_runs_from_another_directory(command, tmp_path):
     assert "--config" in done.stdout
     listing = run(command, tmp_path, "--help")
     assert listing.returncode == 0
-    for name in ("preflight", "audit", "deploy", "add-me"):
+    for name in ("preflight", "audit", "deploy", "add-me", "bootstrap"):
         assert f"  {name} " in listing.stdout
 
 
@@ -91,7 +91,7 @@ def test_an_unknown_command_is_one_line_and_exit_2(command, tmp_path):
     assert done.returncode == 2
     assert done.stderr == (
         "developer-roles: unknown command 'preflihgt'; expected one of "
-        "preflight, audit, deploy, add-me\n"
+        "preflight, audit, deploy, add-me, bootstrap\n"
     )
 
 

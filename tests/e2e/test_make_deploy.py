@@ -22,13 +22,13 @@ pytestmark = pytest.mark.e2e
 PROMPT = r"Deploy these security-broadening changes to 1 stack\(s\) \(y/n\)\? "
 
 
-def make_deploy(config: Path, out: Path) -> list[str]:
+def make_deploy(config: Path, out: Path, *deploy_args: str) -> list[str]:
     return [
         "make",
         "--no-print-directory",
         "deploy",
         f"CONFIG={config}",
-        f"DEPLOY_ARGS=--output={out}",
+        f"DEPLOY_ARGS=--output={out} {' '.join(deploy_args)}".strip(),
     ]
 
 
@@ -56,14 +56,16 @@ def test_make_deploy_asks_once_and_deploys_only_when_approved(account, tmp_path)
     config = write_config(tmp_path / "roles.json", aws.account_id, [first.arn])
     env = recipe._tool_path(aws.env())
 
-    declined = Terminal(make_deploy(config, tmp_path / "out"), env, recipe.REPO)
+    declined = Terminal(make_deploy(config, tmp_path / "out", "--diff"), env, recipe.REPO)
     try:
         shown = declined.wait_for(PROMPT)
         declined.type("n")
         status, rest = declined.finish()
     finally:
         declined.end()
-    assert "PowerUserAccess" in shown
+    assert "DeveloperRoles: 1 role(s) added, 0 removed, 0 changed" in shown  # the summary
+    assert "  + PowerUser-dep-first" in shown
+    assert "PowerUserAccess" in shown  # ... and with --diff the full security diff
     assert "aws:MultiFactorAuthPresent" in shown
     assert "concurrency is greater than 1" not in declined.output
     assert status == 2  # make's code for the script's 3
@@ -72,12 +74,14 @@ def test_make_deploy_asks_once_and_deploys_only_when_approved(account, tmp_path)
 
     approved = Terminal(make_deploy(config, tmp_path / "out"), env, recipe.REPO)
     try:
-        approved.wait_for(PROMPT)
+        summary = approved.wait_for(PROMPT)
         approved.type("y")
         status, rest = approved.finish()
     finally:
         approved.end()
     assert status == 0, approved.output
+    assert "  + PowerUser-dep-first" in summary
+    assert "aws:MultiFactorAuthPresent" not in summary  # without --diff: the summary alone
     assert role_exists(aws, "PowerUser-dep-first")
 
     # Nothing broadening left: no question, also without a terminal.
@@ -89,6 +93,7 @@ def test_make_deploy_asks_once_and_deploys_only_when_approved(account, tmp_path)
         capture_output=True,
         text=True,
         timeout=600,
+        start_new_session=True,  # no controlling terminal (/dev/tty) either
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "(y/n)" not in again.stdout
@@ -114,6 +119,7 @@ def test_without_a_terminal_broadening_changes_are_refused(account, tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
+        start_new_session=True,  # no controlling terminal (/dev/tty) either
     )
     assert done.returncode == 3
     assert done.stderr.strip().endswith(

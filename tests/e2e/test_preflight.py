@@ -95,6 +95,48 @@ def test_a_deleted_principal_fails_the_preflight_and_would_fail_the_deploy(world
     assert f'Invalid principal in policy: "AWS":"{dev.arn}"' in deployed_run.output
 
 
+def test_a_deleted_principal_whose_deployed_role_the_deploy_leaves_alone_is_a_warning(
+    world, deployed
+):
+    dev = world.aws.create_developer("pf-gone-quiet")
+    principals = [deployed.arn, dev.arn]
+    config = write_config(world.work / "quiet.json", world.aws.account_id, principals)
+    first = recipe.deploy(world.aws, config, world.work / "cdk.out")
+    assert first.returncode == 0, first.output
+    delete_developer(world.aws, dev)  # left after the deploy: the role stays as it is
+
+    checked = run_checks(world.aws, "preflight", "--config", str(config), "--json")
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    [row] = checked.rows("principal", "warning")
+    assert row["subject"] == dev.arn
+    assert "the next change to this role will fail" in row["message"]
+    # ... and the deploy the preflight let through does succeed.
+    again = recipe.deploy(world.aws, config, world.work / "cdk.out")
+    assert again.returncode == 0, again.output
+
+
+def test_findings_of_a_kind_are_one_row_with_a_count_unless_verbose(world):
+    iam = world.aws.client("iam")
+    names = [f"pf-nomfa-{i}" for i in range(12)]  # over ten: read from the credential report
+    for name in names:
+        iam.create_user(UserName=name)
+    arns = [f"arn:aws:iam::{world.aws.account_id}:user/{name}" for name in names]
+    config = write_config(world.work / "nomfa.json", world.aws.account_id, arns)
+
+    table = run_checks(world.aws, "preflight", "--config", str(config))
+    verbose = run_checks(world.aws, "preflight", "--config", str(config), "--verbose")
+
+    assert table.returncode == verbose.returncode == 0, table.stderr
+    warnings = [line for line in table.stdout.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1
+    assert "mfa-device" in warnings[0]
+    assert "12: user/pf-nomfa-0, user/pf-nomfa-1, user/pf-nomfa-2 and 9 more" in warnings[0]
+    assert "preflight --verbose lists each" in table.stdout
+    listed = [line for line in verbose.stdout.splitlines() if line.startswith("WARNING")]
+    assert len(listed) == 12
+
+
 def test_a_role_name_taken_outside_the_stack_fails(local_aws, world):
     other = fresh_account(local_aws, "preflight-squatted")
     dev = other.create_developer("pf-squatted")
@@ -186,7 +228,7 @@ def test_missing_read_permissions_are_reported_per_check(world):
     assert "Traceback" not in checked.stderr
     [row] = checked.rows("principal")
     assert row["status"] == "not checked"
-    assert row["message"] == "not checked: iam:GetUser denied"
+    assert row["message"] == "not checked: iam:ListUsers denied"
     assert checked.rows("role-quota")[0]["message"] == ("not checked: iam:GetAccountSummary denied")
     assert checked.rows("bootstrap", "ok")
 
@@ -196,7 +238,7 @@ def test_missing_read_permissions_are_reported_per_check(world):
     [
         (["--account-profile", "nope"], "expected ACCOUNT=PROFILE"),
         (["--assume-role", "arn:aws:iam::1:role/x"], "{account} placeholder"),
-        (["--config", "/nonexistent/roles.yaml"], "cannot read the file"),
+        (["--config", "/nonexistent/roles.yaml"], "no such configuration file"),
     ],
     ids=["account-profile", "assume-role", "config"],
 )

@@ -20,8 +20,18 @@ from pathlib import Path
 
 import yaml
 
+from developer_roles.aws import caller_identity, open_session
 from developer_roles.config import CONTEXT_KEY, ConfigError, validate
 from developer_roles.config.files import parse_text, read_config_file
+from developer_roles.config.model import RolesConfig
+from developer_roles.configuration import (
+    EXAMPLE_ACCOUNT,
+    HOW_TO_START,
+    example_notice,
+    is_example,
+    target_accounts,
+)
+from developer_roles.report import BadInput
 
 _ASSUMED_ROLE = re.compile(
     r"arn:(?P<partition>[a-z-]+):sts::(?P<account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]+)/.+"
@@ -138,14 +148,10 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def caller_principal(profile: str | None) -> str:  # pragma: no cover - needs AWS
-    import boto3
     import botocore.exceptions
 
-    session = boto3.Session(profile_name=profile)
-    try:
-        arn = session.client("sts").get_caller_identity()["Arn"]
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-        raise CallerError(f"cannot ask AWS who you are: {error}") from error
+    session = open_session(profile)
+    _, arn = caller_identity(session)
 
     def role_path(name: str) -> str | None:
         try:
@@ -160,49 +166,138 @@ def caller_principal(profile: str | None) -> str:  # pragma: no cover - needs AW
     return principal_from_caller(arn, role_path)
 
 
-def main(argv: list[str] | None = None, who: Callable[[str | None], str] = caller_principal) -> int:
+EXIT_ADDED = 0
+EXIT_NOT_ADDED = 1
+EXIT_BAD_INPUT = 2
+_EPILOG = """\
+exit codes: 0 added (or already there); 1 not added: the result would not validate, or the
+configuration targets another account than your credentials' (the message says which and how
+to point it at yours); 2 bad input: no such --config file (--new starts one), a --new file
+that exists, a profile that does not exist, no credentials.
+
+Nothing is written before every check has passed."""
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="developer-roles add-me", description=__doc__.splitlines()[0]
+        prog="developer-roles add-me",
+        description=__doc__.split("\n\n")[0],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--config",
         type=Path,
         default=Path("cdk.json"),
-        help="configuration file to edit (default: cdk.json)",
+        help="configuration file to edit (default: cdk.json); it must exist unless --new",
+    )
+    parser.add_argument(
+        "--new",
+        action="store_true",
+        help="start --config FILE (which must not exist) for your credentials' account, "
+        "with you as its first principal",
     )
     parser.add_argument("--profile", help="AWS profile to identify the caller with")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def new_config_text(account: str, principal: str, yaml_syntax: bool) -> str:
+    """A new configuration: the caller's account as the target, the caller as its principal."""
+    if yaml_syntax:
+        return (
+            "# yaml-language-server: $schema=./schema/developer-roles.schema.json\n"
+            f'account: "{account}"\n'
+            "principals:\n"
+            f"  - {principal}\n"
+        )
+    return json.dumps({"account": account, "principals": [principal]}, indent=2) + "\n"
+
+
+def other_account(config: RolesConfig, caller_account: str, path: Path) -> str | None:
+    """Why the caller's principal does not belong in ``config``, or None when it does."""
+    accounts = target_accounts(config, caller_account)
+    if caller_account in accounts:
+        return None
+    if is_example(config):
+        return (
+            f"{path} is cdk.json's example, which targets the example account {EXAMPLE_ACCOUNT}; "
+            f"your credentials are for {caller_account}: {HOW_TO_START}"
+        )
+    return (
+        f"{path} targets account(s) {', '.join(accounts)} but your credentials are for "
+        f"{caller_account}: set 'account: \"{caller_account}\"' in {path} to deploy there, use "
+        "the credentials of a target account, or start a configuration of your own with --new"
+    )
+
+
+def main(argv: list[str] | None = None, who: Callable[[str | None], str] = caller_principal) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_BAD_INPUT if exit_.code else EXIT_ADDED
     path: Path = args.config
     in_context = path.name == "cdk.json"
     yaml_syntax = path.suffix.lower() in (".yaml", ".yml")
     try:
+        if args.new:
+            if path.exists() or in_context:
+                raise BadInput(
+                    f"{path} exists; --new only starts a new file (drop --new to add yourself)"
+                )
+            return _new(path, yaml_syntax, who(args.profile))
+        if not path.exists():
+            raise BadInput(
+                f"{path}: no such configuration file; check the name, or start a new one with "
+                f"--new (make add-me CONFIG={path} ADD_ME_ARGS=--new)"
+            )
+        text = read_config_text(path)  # before any AWS call: a file synthesis cannot read
         principal = who(args.profile)
-        if path.exists():
-            text = read_config_text(path)
-        else:
-            text = json.dumps({"principals": []}) + "\n" if not yaml_syntax else "principals: []\n"
         added = add_principal(text, principal, ("context", CONTEXT_KEY) if in_context else ())
         if added is None:
             print(f"{principal} is already in {path}")
-            return 0
+            return EXIT_ADDED
         # What synthesis will read: the new text, through the app's own loader.
         data = parse_text(added, str(path), yaml_syntax=yaml_syntax)
-        config = data
+        raw = data
         if in_context and isinstance(data, dict):
-            config = (data.get("context") or {}).get(CONTEXT_KEY)
-        entries = config.get("principals") if isinstance(config, dict) else None
+            raw = (data.get("context") or {}).get(CONTEXT_KEY)
+        entries = raw.get("principals") if isinstance(raw, dict) else None
         if not isinstance(entries, list) or entries[-1:] != [principal]:
             raise CallerError(f"could not add {principal} to the 'principals' list; add it by hand")
-        validate(config, str(path))
+        config = validate(raw, str(path))
+        account = principal.split(":")[4]
+        refusal = other_account(config, account, path)
+        if refusal:
+            print(f"error: {refusal}; nothing was written", file=sys.stderr)
+            return EXIT_NOT_ADDED
+        notice = example_notice(config, account)
+        if notice:
+            print(f"note: {notice}", file=sys.stderr)
     except ConfigError as error:
         print(error.report("nothing was written"), file=sys.stderr)
-        return 1
+        return EXIT_NOT_ADDED
     except CallerError as error:
         print(f"error: {path}: {error}", file=sys.stderr)
-        return 1
+        return EXIT_NOT_ADDED
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     write_atomically(path, added)
     print(f"added {principal} to {path}; run `make synth` to see its role")
-    return 0
+    return EXIT_ADDED
+
+
+def _new(path: Path, yaml_syntax: bool, principal: str) -> int:
+    account = principal.split(":")[4]
+    text = new_config_text(account, principal, yaml_syntax)
+    validate(parse_text(text, str(path), yaml_syntax=yaml_syntax), str(path))
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise BadInput(f"cannot create {path}: {error.strerror}") from error
+    print(f"created {path} for account {account} with {principal}; pass CONFIG={path} to make")
+    return EXIT_ADDED
 
 
 def read_config_text(path: Path) -> str:

@@ -81,7 +81,9 @@ def run_audit(
     *,
     config: RolesConfig | None,
     acknowledged: Sequence[Acknowledgement] = (),
+    no_config: str = "no configuration was given (--config FILE, CONFIG=FILE for make)",
 ) -> list[Result]:
+    """``no_config``: why drift is not checked when ``config`` is None."""
     iam = accounts.client(account, "iam")
     if iam is None:
         raise BadInput(accounts.how_to_reach(account))
@@ -94,6 +96,10 @@ def run_audit(
     results += _mfa_trust(account, details)
     if config is not None:
         results += _drift(iam, account, details, config, accounts.caller_account)
+    else:
+        results.append(
+            Result("drift", account, "developer roles", "not checked", f"not checked: {no_config}")
+        )
     return [_acknowledge(result, acknowledged) for result in results]
 
 
@@ -126,11 +132,11 @@ def _authorization_details(iam: Any) -> Details:
                 (v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None
             )
             if default is not None:
-                details.policies[policy["Arn"]] = _document(default.get("Document"))
+                details.policies[policy["Arn"]] = policy_document(default.get("Document"))
     return details
 
 
-def _document(value: Any) -> dict[str, Any]:
+def policy_document(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, str):
@@ -173,7 +179,7 @@ def _grants(
         elif arn in policies and allows_everything(policies[arn]):
             found.append(f'managed policy {name} ("Action": "*")')
     for policy in inline:
-        if allows_everything(_document(policy.get("PolicyDocument"))):
+        if allows_everything(policy_document(policy.get("PolicyDocument"))):
             found.append(f'inline policy {policy.get("PolicyName")} ("Action": "*")')
     return found
 
@@ -234,7 +240,7 @@ def _standing_privilege(account: str, details: Details) -> list[Result]:
 def _mfa_trust(account: str, details: Details) -> list[Result]:
     results: list[Result] = []
     for role in details.roles:
-        for finding in trust_findings(_document(role.get("AssumeRolePolicyDocument"))):
+        for finding in trust_findings(policy_document(role.get("AssumeRolePolicyDocument"))):
             results.append(
                 Result(
                     "mfa-trust",
@@ -309,10 +315,19 @@ def _drift(
     for spec in config.roles:
         role = deployed.get(spec.role_name.lower())
         if role is None:
+            results.append(
+                Result(
+                    "drift",
+                    account,
+                    f"arn:{spec.partition}:iam::{account}:role{spec.path}{spec.role_name}",
+                    "warning",
+                    "configured but not deployed (make deploy creates it)",
+                )
+            )
             continue
         checked += 1
         differences = []
-        actual_trust = _document(role.get("AssumeRolePolicyDocument"))
+        actual_trust = policy_document(role.get("AssumeRolePolicyDocument"))
         if canonical(actual_trust.get("Statement")) != canonical(expected_trust(spec)["Statement"]):
             differences.append("trust policy")
         wanted = {_policy_arn(ref.name_or_arn, spec.partition) for ref in spec.managed_policies}
@@ -364,6 +379,12 @@ def _drift(
             )
     if not any(r.status == "fail" for r in results):
         results.append(
-            Result("drift", account, f"{checked} developer role(s)", "ok", "as synthesized")
+            Result(
+                "drift",
+                account,
+                f"{checked} of {len(config.roles)} developer role(s) deployed",
+                "ok",
+                "the deployed ones are as synthesized",
+            )
         )
     return results

@@ -9,13 +9,14 @@ does with the CDK's read-only lookup role). Endpoints come from the usual SDK se
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from developer_roles.report import BadInput
 
@@ -28,11 +29,49 @@ def is_denied(error: ClientError) -> bool:
 
 
 def not_checked(error: ClientError, action: str) -> str:
-    """The row text for a call that failed: 'not checked: iam:GetUser denied' and the like."""
+    """The row text for a call that failed: 'not checked: iam:ListUsers denied' and the like."""
     if is_denied(error):
         return f"not checked: {action} denied"
     info = error.response.get("Error", {})
     return f"not checked: {action} failed ({info.get('Code')}: {info.get('Message')})"
+
+
+def profile_source(profile: str | None) -> str:
+    """Where the profile in use was named, for messages: '--profile' or 'AWS_PROFILE'."""
+    return "--profile" if profile else "AWS_PROFILE"
+
+
+def open_session(profile: str | None, region: str | None = None) -> boto3.Session:
+    """A boto3 session of ``profile`` (else ``AWS_PROFILE``, else the default chain).
+
+    A profile that does not exist is :class:`BadInput` naming it and where it was named, one
+    line, instead of botocore's ``ProfileNotFound`` traceback (or "profile None").
+    """
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as error:
+        raise BadInput(
+            f"AWS profile {name!r} (from {profile_source(profile)}) is not in ~/.aws/config or "
+            "~/.aws/credentials; name an existing profile (aws configure list-profiles)"
+        ) from error
+    except BotoCoreError as error:
+        raise BadInput(f"cannot use AWS profile {name!r}: {error}") from error
+
+
+def caller_identity(session: boto3.Session) -> tuple[str, str]:
+    """(account, ARN) of a session's credentials, or :class:`BadInput` in one line."""
+    try:
+        identity = session.client("sts", config=_CONFIG).get_caller_identity()
+    except NoCredentialsError as error:
+        raise BadInput(
+            "no AWS credentials: set AWS_PROFILE or pass --profile (PROFILE=... for make)"
+        ) from error
+    except ProfileNotFound as error:
+        raise BadInput(f"AWS profile not found: {error}") from error
+    except (ClientError, BotoCoreError) as error:
+        raise BadInput(f"cannot identify the caller (sts:GetCallerIdentity): {error}") from error
+    return str(identity["Account"]), str(identity["Arn"])
 
 
 @dataclass
@@ -47,25 +86,12 @@ class Accounts:
     _caller: tuple[str, str] | None = field(default=None, init=False)
 
     def _base(self) -> boto3.Session:
-        try:
-            return boto3.Session(profile_name=self.profile, region_name=self.region)
-        except BotoCoreError as error:
-            raise BadInput(f"cannot use profile {self.profile!r}: {error}") from error
+        return open_session(self.profile, self.region)
 
     def caller(self) -> tuple[str, str]:
         """(account, ARN) of the default credentials, or :class:`BadInput` without any."""
         if self._caller is None:
-            try:
-                identity = self._base().client("sts", config=_CONFIG).get_caller_identity()
-            except NoCredentialsError as error:
-                raise BadInput(
-                    "no AWS credentials: set AWS_PROFILE or pass --profile (the checks only read)"
-                ) from error
-            except (ClientError, BotoCoreError) as error:
-                raise BadInput(
-                    f"cannot identify the caller (sts:GetCallerIdentity): {error}"
-                ) from error
-            self._caller = (str(identity["Account"]), str(identity["Arn"]))
+            self._caller = caller_identity(self._base())
         return self._caller
 
     @property
@@ -82,6 +108,11 @@ class Accounts:
                 session = boto3.Session(
                     profile_name=self.account_profiles[account], region_name=self.region
                 )
+            except ProfileNotFound as error:
+                raise BadInput(
+                    f"--account-profile {account}={self.account_profiles[account]}: no such "
+                    "profile in ~/.aws/config or ~/.aws/credentials"
+                ) from error
             except BotoCoreError as error:
                 raise BadInput(f"--account-profile {account}: {error}") from error
         elif self.assume_role:

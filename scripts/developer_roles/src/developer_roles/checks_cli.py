@@ -1,13 +1,19 @@
 """``developer-roles preflight|audit``: parse, call the checks, print; nothing else.
 
 Exit codes (see ``developer_roles.report``): 0 ready / no finding, 1 a deploy would fail / a
-finding, 2 bad input or no usable credentials (one line on stderr, never a traceback).
+finding, 2 bad input or no usable credentials (one line on stderr, never a traceback): a
+``--config`` file that does not exist, a profile that does not exist (``--profile``,
+``AWS_PROFILE``), bad options.
+
+The table groups rows of one kind (status, account, check, message) into one row with their
+count and the first names; ``--verbose`` lists each, ``--json`` always holds every row. With
+cdk.json's example configuration (account 123456789012) a note on stderr says how to point a
+configuration at your account; ``audit`` without a configuration says drift was not checked.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,8 +21,14 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from developer_roles.aws import Accounts
-from developer_roles.config import CONTEXT_KEY, load_config
 from developer_roles.config.model import ConfigError, RolesConfig
+from developer_roles.configuration import (
+    EXAMPLE_ACCOUNT,
+    HOW_TO_START,
+    example_notice,
+    is_example,
+    load,
+)
 from developer_roles.report import EXIT_BAD_INPUT, BadInput, Result, exit_code, to_json, to_table
 
 
@@ -39,10 +51,19 @@ def _role_template(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="developer-roles", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="developer-roles",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="JSON instead of the table")
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        help="one row per finding (default: findings of a kind grouped, with the first names)",
+    )
     common.add_argument("--profile", help="AWS profile of your usual credentials")
     common.add_argument("--region", help="region of the CDK bootstrap stack (default: targets')")
     common.add_argument(
@@ -60,8 +81,21 @@ def _parser() -> argparse.ArgumentParser:
         help="assume this role in each account ({account}, {region} are filled in)",
     )
     common.add_argument("--config", type=Path, help="JSON or YAML configuration (else cdk.json)")
-    sub.add_parser("preflight", parents=[common], help="would `make deploy` succeed?")
-    audit = sub.add_parser("audit", parents=[common], help="who holds high privilege, and how")
+    raw = argparse.RawDescriptionHelpFormatter
+    sub.add_parser(
+        "preflight",
+        parents=[common],
+        help="would `make deploy` succeed?",
+        description=__doc__,
+        formatter_class=raw,
+    )
+    audit = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="who holds high privilege, and how",
+        description=__doc__,
+        formatter_class=raw,
+    )
     audit.add_argument("--account", help="the account to audit (default: your credentials')")
     audit.add_argument(
         "--acknowledgements",
@@ -69,16 +103,6 @@ def _parser() -> argparse.ArgumentParser:
         help="YAML or JSON list of accepted findings, each with check, subject and reason",
     )
     return parser
-
-
-def load(config_path: Path | None) -> RolesConfig:
-    if config_path is not None:
-        return load_config(None, str(config_path), Path.cwd())
-    try:
-        context = json.loads((Path.cwd() / "cdk.json").read_text(encoding="utf-8"))["context"]
-    except (OSError, ValueError, KeyError) as error:
-        raise BadInput(f"cannot read the configuration from cdk.json: {error}") from error
-    return load_config(context.get(CONTEXT_KEY), None, Path.cwd())
 
 
 def run(argv: Sequence[str]) -> tuple[str, list[Result]]:
@@ -92,17 +116,35 @@ def run(argv: Sequence[str]) -> tuple[str, list[Result]]:
     if args.command == "preflight":
         from developer_roles.preflight import run_preflight
 
-        return "preflight", run_preflight(load(args.config), accounts)
+        planned = load(args.config)
+        notice = example_notice(planned, accounts.caller_account)
+        if notice:
+            print(f"note: {notice}", file=sys.stderr)
+        return "preflight", run_preflight(planned, accounts)
     from developer_roles.audit import load_acknowledgements, run_audit
 
     acknowledged = load_acknowledgements(args.acknowledgements)
-    config = load(args.config) if args.config or (Path.cwd() / "cdk.json").exists() else None
     account = args.account or accounts.caller_account
-    return "audit", run_audit(accounts, account, config=config, acknowledged=acknowledged)
+    no_config = "no configuration was given (--config FILE, CONFIG=FILE for make)"
+    config: RolesConfig | None = None
+    if args.config is not None:
+        config = load(args.config)
+    elif (Path.cwd() / "cdk.json").exists():
+        config = load(None)
+        if is_example(config) and account != EXAMPLE_ACCOUNT:
+            config = None
+            no_config = (
+                f"the configuration is cdk.json's example (account {EXAMPLE_ACCOUNT}); "
+                + HOW_TO_START
+            )
+    return "audit", run_audit(
+        accounts, account, config=config, acknowledged=acknowledged, no_config=no_config
+    )
 
 
 def main(argv: Sequence[str]) -> int:
     json_output = "--json" in argv
+    verbose = "--verbose" in argv
     try:
         command, results = run(argv)
     except ConfigError as error:
@@ -114,5 +156,5 @@ def main(argv: Sequence[str]) -> int:
     except (ClientError, BotoCoreError) as error:
         print(f"account checks: AWS call failed: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(to_json(command, results) if json_output else to_table(command, results))
+    print(to_json(command, results) if json_output else to_table(command, results, verbose=verbose))
     return exit_code(results)

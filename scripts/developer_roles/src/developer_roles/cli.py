@@ -6,8 +6,9 @@ from ``cdk.json`` or ``--config FILE``. Exit codes are each command's own (see `
 ==========  ==================================================================
 preflight   0 ready, 1 a deploy would fail, 2 bad input or no usable credentials
 audit       0 no finding, 1 a finding, 2 bad input or no usable credentials
-deploy      0 deployed, 1 a cdk command failed, 2 bad arguments, 3 not approved
-add-me      0 added (or already there), 1 not added (the message says why)
+deploy      0 deployed, 1 a cdk command failed, 2 bad input, 3 not approved
+add-me      0 added (or already there), 1 not added (the message says why), 2 bad input
+bootstrap   0 bootstrapped, 1 cdk bootstrap failed, 2 bad input
 ==========  ==================================================================
 """
 
@@ -22,7 +23,8 @@ COMMANDS = {
     "preflight": "read-only check that a deploy would succeed",
     "audit": "read-only report of standing privilege, roles without MFA, drift",
     "deploy": "deploy every stack after one approval of security-broadening changes",
-    "add-me": "add your own IAM principal to the configuration",
+    "add-me": "add your own IAM principal to the configuration (--new: start one)",
+    "bootstrap": "cdk bootstrap the accounts and regions the configuration targets",
 }
 
 
@@ -46,6 +48,10 @@ def _command(name: str) -> Callable[[list[str]], int]:
         from developer_roles import deploy
 
         return deploy.main
+    if name == "bootstrap":
+        from developer_roles import bootstrap
+
+        return bootstrap.main
     from developer_roles import add_me
 
     return add_me.main

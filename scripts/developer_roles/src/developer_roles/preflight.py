@@ -5,10 +5,17 @@ For every target account of the configuration (and the identity account, with
 
 * ``principal``: every trusted IAM user and role exists with exactly the configured ARN (path
   included); IAM refuses a trust policy naming anything else ("Invalid principal in policy")
-  and CloudFormation rolls the whole stack back. A principal in an account these credentials
-  do not reach is "not checked", with how to reach it.
+  and CloudFormation rolls the whole stack back. A deleted principal whose role is deployed
+  with the trust policy this deploy would write again is a warning instead: CloudFormation
+  does not write an unchanged property, so this deploy succeeds, but the next change to the
+  role fails. A principal in an account these credentials do not reach is "not checked",
+  with how to reach it.
 * ``mfa-device``: every trusted IAM user has an MFA device (a warning otherwise: the role is
   deployed but can never be assumed).
+
+The reads are batched (paged ``iam:ListUsers``, ``iam:ListRoles``, ``iam:ListVirtualMFADevices``
+per account, the credential report for many users without a virtual device), so 2,000
+principals take a few seconds (``make bench-preflight``), not one call or two per principal.
 * ``role-quota``: the roles the deploy would add fit under the account's ``RolesQuota``, and
   the configured ``maxRolesPerAccount`` does not exceed it.
 * ``role-names``: no role the deploy would create already exists outside its stack.
@@ -20,12 +27,17 @@ For every target account of the configuration (and the identity account, with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import csv
+import io
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from developer_roles.audit import canonical, expected_trust, policy_document
 from developer_roles.aws import Accounts, not_checked
 from developer_roles.config.layout import GROUP_NAME, IDENTITY_STACK_NAME, StackPlan, plan_stacks
 from developer_roles.config.model import RolesConfig, RoleSpec, Target
@@ -98,58 +110,172 @@ def _resolved(target: Target, accounts: Accounts) -> Target:
 
 
 # --------------------------------------------------------------------------- principals
+#
+# Batched reads: one paged iam:ListUsers and iam:ListRoles per principal account (1,000 per
+# page), one paged iam:ListVirtualMFADevices for the assigned virtual devices; iam:ListMFADevices
+# only for a user without a virtual device (a hardware or FIDO key is not in that list).
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
+
+_GONE = (
+    "no such IAM {kind} in the account: IAM would refuse the trust policy (Invalid principal in "
+    "policy) and roll the stack back"
+)
+_GONE_UNTOUCHED = (
+    "no such IAM {kind} in the account; its role is deployed and this deploy does not change "
+    "its trust policy, so the deploy succeeds, but the next change to this role will fail"
+)
+_OTHER_PATH = "exists under another path: IAM would refuse the trust policy"
+_NO_MFA = (
+    "the user has no MFA device: the role is deployed but cannot be assumed until one is enabled"
+)
+# What IAM writes into a trust policy in place of a principal that was deleted: its unique ID.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+# ("if you delete the role or user ... the principal ID shows up", and
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_policy-examples.html)
+_UNIQUE_ID = re.compile(r"A(IDA|ROA)[A-Z0-9]{12,}")
 
 
-def _principals(config: RolesConfig, accounts: Accounts) -> list[Result]:
+@dataclass
+class _Directory:
+    """One account's users and roles (by lower-cased name), and users with a virtual MFA."""
+
+    users: dict[str, dict[str, Any]]
+    roles: dict[str, dict[str, Any]]
+    virtual_mfa: set[str]  # users known to have an MFA device
+    no_mfa: set[str] = field(default_factory=set)  # ... known to have none (credential report)
+
+
+@dataclass
+class _Unread:
+    """A list call that failed, and which."""
+
+    action: str
+    error: ClientError
+
+
+def _directory(iam: Any) -> _Directory | _Unread:
+    found = _Directory({}, {}, set())
+    action = "iam:ListUsers"
+    try:
+        for page in iam.get_paginator("list_users").paginate():
+            found.users.update({str(u["UserName"]).lower(): u for u in page["Users"]})
+        action = "iam:ListRoles"
+        for page in iam.get_paginator("list_roles").paginate():
+            found.roles.update({str(r["RoleName"]).lower(): r for r in page["Roles"]})
+    except ClientError as error:
+        return _Unread(action, error)
+    try:
+        paginator = iam.get_paginator("list_virtual_mfa_devices")
+        for page in paginator.paginate(AssignmentStatus="Assigned"):
+            for device in page["VirtualMFADevices"]:
+                user = device.get("User") or {}
+                if user.get("UserName"):
+                    found.virtual_mfa.add(str(user["UserName"]).lower())
+    except ClientError:
+        pass  # each user is then asked with iam:ListMFADevices
+    return found
+
+
+def _principals(
+    config: RolesConfig, accounts: Accounts, untouched: set[str] | None = None
+) -> list[Result]:
+    """``untouched``: principals (lower-case ARNs) whose deployed role this deploy leaves as
+    is; computed from the accounts when None."""
     results: list[Result] = []
-    seen: dict[str, None] = {}
+    by_account: dict[str, list[ParsedArn]] = {}
     for spec in config.roles:
         for arn in spec.trust.principals:
-            seen.setdefault(arn, None)
-    for arn in seen:
-        parsed = parse_principal(arn)
-        if parsed is None:
-            continue
-        iam = accounts.client(parsed.account, "iam")
+            parsed = parse_principal(arn)
+            if parsed is not None and parsed not in by_account.get(parsed.account, []):
+                by_account.setdefault(parsed.account, []).append(parsed)
+    directories: dict[str, tuple[Any, _Directory]] = {}
+    for account, principals in by_account.items():
+        iam = accounts.client(account, "iam")
         if iam is None:
-            results.append(
-                Result(
-                    "principal",
-                    parsed.account,
-                    arn,
-                    "not checked",
-                    accounts.how_to_reach(parsed.account),
-                )
-            )
+            results += [
+                Result("principal", account, p.arn, "not checked", accounts.how_to_reach(account))
+                for p in principals
+            ]
             continue
-        results += _principal(iam, parsed)
+        directory = _directory(iam)
+        if isinstance(directory, _Unread):
+            message = not_checked(directory.error, directory.action)
+            results += [
+                Result("principal", account, p.arn, "not checked", message) for p in principals
+            ]
+            continue
+        _mfa_from_credential_report(iam, directory, principals)
+        directories[account] = (iam, directory)
+    if untouched is None:
+        gone = [
+            p
+            for account, (_, directory) in directories.items()
+            for p in by_account[account]
+            if _found(directory, p) is None
+        ]
+        untouched = _untouched_roles(config, accounts, gone)
+    for account, (iam, directory) in directories.items():
+        for parsed in by_account[account]:
+            results += _principal(iam, directory, parsed, untouched)
     return results
 
 
-def _principal(iam: Any, parsed: ParsedArn) -> list[Result]:
-    action = "iam:GetUser" if parsed.kind == "user" else "iam:GetRole"
+# Users without a virtual device above this many are looked up in the credential report (one
+# generated report, a CSV with ``mfa_active`` per user, at most four hours old) instead of one
+# iam:ListMFADevices each.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
+REPORT_OVER = 10
+_REPORT_WAIT_SECONDS = 20.0
+
+
+def _mfa_from_credential_report(
+    iam: Any, directory: _Directory, principals: Sequence[ParsedArn]
+) -> None:
+    """Users whose report says ``mfa_active`` go into ``directory.virtual_mfa`` (any device);
+    the others into ``directory.no_mfa``. Left as is when the report cannot be had."""
+    unknown = [
+        p.name.lower()
+        for p in principals
+        if p.kind == "user"
+        and p.name.lower() in directory.users
+        and p.name.lower() not in directory.virtual_mfa
+    ]
+    if len(unknown) <= REPORT_OVER:
+        return
+    deadline = time.monotonic() + _REPORT_WAIT_SECONDS
     try:
-        if parsed.kind == "user":
-            found = iam.get_user(UserName=parsed.name)["User"]
-        else:
-            found = iam.get_role(RoleName=parsed.name)["Role"]
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "NoSuchEntity":
-            return [
-                Result(
-                    "principal",
-                    parsed.account,
-                    parsed.arn,
-                    "fail",
-                    f"no IAM {parsed.kind} {parsed.name!r} in account {parsed.account}: IAM would "
-                    "refuse the trust policy (Invalid principal in policy) and roll the stack back",
-                )
-            ]
-        return [
-            Result(
-                "principal", parsed.account, parsed.arn, "not checked", not_checked(error, action)
-            )
-        ]
+        while iam.generate_credential_report().get("State") != "COMPLETE":
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.5)  # AWS generates the report asynchronously
+        content = iam.get_credential_report()["Content"]
+    except ClientError:
+        return  # each user is then asked with iam:ListMFADevices
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    for row in csv.DictReader(io.StringIO(text)):
+        name = str(row.get("user", "")).lower()
+        if row.get("mfa_active") == "true":
+            directory.virtual_mfa.add(name)
+        elif row.get("mfa_active") == "false":
+            directory.no_mfa.add(name)
+
+
+def _found(directory: _Directory, parsed: ParsedArn) -> dict[str, Any] | None:
+    names = directory.users if parsed.kind == "user" else directory.roles
+    return names.get(parsed.name.lower())
+
+
+def _principal(
+    iam: Any, directory: _Directory, parsed: ParsedArn, untouched: set[str]
+) -> list[Result]:
+    found = _found(directory, parsed)
+    if found is None:
+        if parsed.arn.lower() in untouched:
+            message = _GONE_UNTOUCHED.format(kind=parsed.kind)
+            return [Result("principal", parsed.account, parsed.arn, "warning", message)]
+        message = _GONE.format(kind=parsed.kind)
+        return [Result("principal", parsed.account, parsed.arn, "fail", message)]
     if str(found["Arn"]) != parsed.arn:
         return [
             Result(
@@ -157,17 +283,20 @@ def _principal(iam: Any, parsed: ParsedArn) -> list[Result]:
                 parsed.account,
                 parsed.arn,
                 "fail",
-                f"the {parsed.kind} {parsed.name!r} exists as {found['Arn']} (path "
-                f"{found.get('Path')!r}, not {parsed.path!r}): IAM would refuse the trust policy",
+                f"{_OTHER_PATH} ({found['Arn']})",
             )
         ]
     results = [Result("principal", parsed.account, parsed.arn, "ok", f"the {parsed.kind} exists")]
     if parsed.kind == "user":
-        results.append(_mfa_device(iam, parsed))
+        results.append(_mfa_device(iam, directory, parsed))
     return results
 
 
-def _mfa_device(iam: Any, parsed: ParsedArn) -> Result:
+def _mfa_device(iam: Any, directory: _Directory, parsed: ParsedArn) -> Result:
+    if parsed.name.lower() in directory.virtual_mfa:
+        return Result("mfa-device", parsed.account, parsed.arn, "ok", "an MFA device")
+    if parsed.name.lower() in directory.no_mfa:
+        return Result("mfa-device", parsed.account, parsed.arn, "warning", _NO_MFA)
     try:
         devices = iam.list_mfa_devices(UserName=parsed.name)["MFADevices"]
     except ClientError as error:
@@ -179,15 +308,60 @@ def _mfa_device(iam: Any, parsed: ParsedArn) -> Result:
             not_checked(error, "iam:ListMFADevices"),
         )
     if not devices:
-        return Result(
-            "mfa-device",
-            parsed.account,
-            parsed.arn,
-            "warning",
-            "the user has no MFA device: the role is deployed but cannot be assumed until one is "
-            "enabled",
-        )
-    return Result("mfa-device", parsed.account, parsed.arn, "ok", f"{len(devices)} MFA device(s)")
+        return Result("mfa-device", parsed.account, parsed.arn, "warning", _NO_MFA)
+    return Result("mfa-device", parsed.account, parsed.arn, "ok", "an MFA device")
+
+
+def _untouched_roles(
+    config: RolesConfig, accounts: Accounts, gone: Sequence[ParsedArn]
+) -> set[str]:
+    """Deleted principals (lower-case ARNs) whose roles are deployed in every target with the
+    trust policy this app synthesizes: CloudFormation does not write those trust policies
+    again (it updates only the properties that change), so IAM is not asked to accept them."""
+    if not gone:
+        return set()
+    wanted = {p.arn.lower() for p in gone}
+    specs = [s for s in config.roles if wanted & {a.lower() for a in s.trust.principals}]
+    deployed: dict[str, dict[str, dict[str, Any]]] = {}
+    for target in config.targets:
+        account = target.account or accounts.caller_account
+        iam = accounts.client(account, "iam")
+        if iam is None:
+            return set()
+        if account not in deployed:
+            directory = _directory(iam)
+            if isinstance(directory, _Unread):
+                return set()
+            deployed[account] = directory.roles
+    untouched: set[str] = set()
+    for spec in specs:
+        roles = [deployed[a].get(spec.role_name.lower()) for a in deployed]
+        if all(role is not None and _same_trust(role, spec, wanted) for role in roles):
+            untouched |= wanted & {a.lower() for a in spec.trust.principals}
+    return untouched
+
+
+def _same_trust(role: Mapping[str, Any], spec: RoleSpec, gone: set[str]) -> bool:
+    actual = policy_document(role.get("AssumeRolePolicyDocument")).get("Statement", [])
+    expected = expected_trust(spec)["Statement"]
+    return bool(_without_principals(actual, gone) == _without_principals(expected, gone))
+
+
+def _without_principals(statements: Any, gone: set[str]) -> Any:
+    """Statements with deleted principals (and the unique IDs IAM puts in their place) left
+    out, in canonical form."""
+    kept = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        statement = dict(statement)
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping) and "AWS" in principal:
+            names = principal["AWS"] if isinstance(principal["AWS"], list) else [principal["AWS"]]
+            left = [
+                n for n in names if str(n).lower() not in gone and not _UNIQUE_ID.fullmatch(str(n))
+            ]
+            statement["Principal"] = {**principal, "AWS": sorted(left)}
+        kept.append(statement)
+    return canonical(kept)
 
 
 # --------------------------------------------------------------------------- quota, stacks
@@ -342,7 +516,7 @@ def _stacks(
                     account,
                     plan.name,
                     "ok",
-                    f"{len(plan.roles)} role name(s) free or owned by the stack",
+                    "its role names are free or owned by the stack",
                 )
             )
     return results

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 Status = Literal["ok", "fail", "warning", "not checked", "acknowledged"]
@@ -60,9 +60,42 @@ def to_json(command: str, results: Sequence[Result]) -> str:
     )
 
 
-def to_table(command: str, results: Sequence[Result]) -> str:
-    """A plain-text table, worst rows first, then a one-line verdict."""
-    rows = sorted(results, key=lambda r: (_ORDER[r.status], r.account, r.check, r.subject))
+# Rows of one kind (status, account, check and message alike) become one row when there are
+# more than this many; the row names the first few subjects.
+GROUP_OVER = 3
+SHOWN_NAMES = 3
+
+
+def short_name(subject: str) -> str:
+    """``user/alice`` for ``arn:aws:iam::123456789012:user/alice``; other subjects as they are."""
+    return (
+        subject.split(":", 5)[5]
+        if subject.startswith("arn:") and subject.count(":") >= 5
+        else subject
+    )
+
+
+def grouped(results: Sequence[Result]) -> list[tuple[Result, int]]:
+    """Rows of one kind together, as (first row with the names in its subject, count)."""
+    kinds: dict[tuple[str, str, str, str, str], list[Result]] = {}
+    for r in results:
+        kinds.setdefault((r.status, r.account, r.check, r.message, r.reason), []).append(r)
+    rows: list[tuple[Result, int]] = []
+    for members in kinds.values():
+        if len(members) <= GROUP_OVER:
+            rows += [(r, 1) for r in members]
+            continue
+        names = ", ".join(short_name(r.subject) for r in members[:SHOWN_NAMES])
+        subject = f"{len(members)}: {names} and {len(members) - SHOWN_NAMES} more"
+        rows.append((replace(members[0], subject=subject), len(members)))
+    return rows
+
+
+def to_table(command: str, results: Sequence[Result], *, verbose: bool = False) -> str:
+    """A plain-text table, worst rows first, then a one-line verdict. Findings of one kind are
+    one row with their count and first names, unless ``verbose``."""
+    shown = [(r, 1) for r in results] if verbose else grouped(results)
+    rows = sorted(shown, key=lambda g: (_ORDER[g[0].status], g[0].account, g[0].check, -g[1]))
     header = ("STATUS", "ACCOUNT", "CHECK", "SUBJECT", "DETAIL")
     cells = [header] + [
         (
@@ -72,10 +105,12 @@ def to_table(command: str, results: Sequence[Result]) -> str:
             r.subject,
             r.message + (f" (acknowledged: {r.reason})" if r.reason else ""),
         )
-        for r in rows
+        for r, _ in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(4)]
     lines = ["  ".join(row[i].ljust(widths[i]) for i in range(4)) + "  " + row[4] for row in cells]
+    if not verbose and len(rows) < len(results):
+        lines.append(f"(rows of one kind grouped: {command} --verbose lists each)")
     failed = sum(r.status == "fail" for r in results)
     warned = sum(r.status == "warning" for r in results)
     unchecked = sum(r.status == "not checked" for r in results)
