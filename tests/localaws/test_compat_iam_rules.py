@@ -6,6 +6,7 @@ error code and message with the fix, and accepted by moto with the fix switched 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class Rule:
     properties: dict[str, Any]  # AWS::IAM::Role properties beyond a valid minimum
     code: str
     message: Callable[[str], str]  # of the role name
+    also: tuple[str, ...] = ()  # other fixes that refuse the same input
 
 
 ROLE_RULES = {
@@ -144,6 +146,7 @@ ROLE_RULES = {
         {"AssumeRolePolicyDocument": trust(f"arn:aws:iam::{ACCOUNT}:user//alice")},
         "MalformedPolicyDocument",
         lambda name: f'Invalid principal in policy: "AWS":"arn:aws:iam::{ACCOUNT}:user//alice"',
+        also=("iam_trust_principal_exists",),  # such a user cannot exist either
     ),
     "trust-principal-other-partition": Rule(
         "iam_trust_principal_valid",
@@ -194,7 +197,9 @@ def test_a_template_breaking_the_rule_fails_to_deploy_with_aws_error(aws, unique
 
 @pytest.mark.parametrize("rule", ROLE_RULES.values(), ids=ROLE_RULES.keys())
 def test_a_template_breaking_the_rule_deploys_without_fix(aws, unique, rule):
-    with aws.fix_disabled(rule.fix):
+    with contextlib.ExitStack() as stack:
+        for fix in (rule.fix, *rule.also):
+            stack.enter_context(aws.fix_disabled(fix))
         assert aws.deploy_failure(role_template(unique, rule.properties), stack_name=unique) is None
 
 
