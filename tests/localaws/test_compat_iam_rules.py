@@ -172,6 +172,15 @@ ROLE_RULES = {
         "LimitExceeded",
         lambda name: f"Maximum policy size of 10240 bytes exceeded for role {name}",
     ),
+    "permissions-boundary-that-does-not-exist": Rule(
+        "iam_permissions_boundary_exists",
+        {"PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/no-such-boundary"},
+        "NoSuchEntity",
+        lambda name: (
+            f"Scope ARN: arn:aws:iam::{ACCOUNT}:policy/no-such-boundary does not exist or is "
+            "not attachable."
+        ),
+    ),
     "tag-key-with-aws-prefix": Rule(
         "iam_tag_reserved_prefix",
         {"Tags": [{"Key": "aws:team", "Value": "platform"}]},
