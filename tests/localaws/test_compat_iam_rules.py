@@ -6,6 +6,7 @@ error code and message with the fix, and accepted by moto with the fix switched 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class Rule:
     properties: dict[str, Any]  # AWS::IAM::Role properties beyond a valid minimum
     code: str
     message: Callable[[str], str]  # of the role name
+    also: tuple[str, ...] = ()  # other fixes that refuse the same input
 
 
 ROLE_RULES = {
@@ -144,6 +146,7 @@ ROLE_RULES = {
         {"AssumeRolePolicyDocument": trust(f"arn:aws:iam::{ACCOUNT}:user//alice")},
         "MalformedPolicyDocument",
         lambda name: f'Invalid principal in policy: "AWS":"arn:aws:iam::{ACCOUNT}:user//alice"',
+        also=("iam_trust_principal_exists",),  # such a user cannot exist either
     ),
     "trust-principal-other-partition": Rule(
         "iam_trust_principal_valid",
@@ -169,6 +172,15 @@ ROLE_RULES = {
         "LimitExceeded",
         lambda name: f"Maximum policy size of 10240 bytes exceeded for role {name}",
     ),
+    "permissions-boundary-that-does-not-exist": Rule(
+        "iam_permissions_boundary_exists",
+        {"PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/no-such-boundary"},
+        "NoSuchEntity",
+        lambda name: (
+            f"Scope ARN: arn:aws:iam::{ACCOUNT}:policy/no-such-boundary does not exist or is "
+            "not attachable."
+        ),
+    ),
     "tag-key-with-aws-prefix": Rule(
         "iam_tag_reserved_prefix",
         {"Tags": [{"Key": "aws:team", "Value": "platform"}]},
@@ -176,6 +188,27 @@ ROLE_RULES = {
         lambda name: "Tag keys starting with 'aws:' are reserved for internal use",
     ),
 }
+
+
+OTHER_ACCOUNT_POLICY = "arn:aws:iam::222222222222:policy/team-boundary"
+MOTO_RULES = {
+    "customer-managed-policy-of-another-account": (
+        {"ManagedPolicyArns": [OTHER_ACCOUNT_POLICY]},
+        "NoSuchEntity",
+        f"Policy {OTHER_ACCOUNT_POLICY} does not exist or is not attachable.",
+    ),
+    "aws-managed-policy-that-does-not-exist": (
+        {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/PowerUsersAccess"]},
+        "NoSuchEntity",
+        "Policy arn:aws:iam::aws:policy/PowerUsersAccess does not exist or is not attachable.",
+    ),
+    "tag-keys-differing-only-in-case": (
+        {"Tags": [{"Key": "Team", "Value": "a"}, {"Key": "team", "Value": "b"}]},
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    ),
+}
+"""Rules moto 5.2.5 enforces itself, with AWS's code and message: no fix, no without-fix test."""
 
 
 def role_template(unique: str, properties: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +227,21 @@ def test_a_template_breaking_the_rule_fails_to_deploy_with_aws_error(aws, unique
 
 @pytest.mark.parametrize("rule", ROLE_RULES.values(), ids=ROLE_RULES.keys())
 def test_a_template_breaking_the_rule_deploys_without_fix(aws, unique, rule):
-    with aws.fix_disabled(rule.fix):
+    with contextlib.ExitStack() as stack:
+        for fix in (rule.fix, *rule.also):
+            stack.enter_context(aws.fix_disabled(fix))
         assert aws.deploy_failure(role_template(unique, rule.properties), stack_name=unique) is None
+
+
+@pytest.mark.parametrize(
+    ("properties", "code", "message"), MOTO_RULES.values(), ids=MOTO_RULES.keys()
+)
+def test_a_template_breaking_a_rule_moto_enforces_fails_to_deploy(
+    aws, unique, properties, code, message
+):
+    failure = aws.deploy_failure(role_template(unique, properties), stack_name=unique)
+    assert failure is not None
+    assert (failure.code, failure.message) == (code, message)
 
 
 def test_a_valid_role_at_every_limit_deploys(aws, unique):

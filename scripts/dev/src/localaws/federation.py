@@ -101,6 +101,16 @@ def install() -> None:
     response_cls.assume_role = assume_role  # type: ignore[method-assign]
 
 
+def endpoint(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """The ``/federation`` endpoint as a WSGI app (mounted by ``server.mounted_endpoints``)."""
+    return FederationMiddleware(_not_found)(environ, start_response)
+
+
+def _not_found(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    start_response("404 Not Found", [("Content-Length", "0")])
+    return [b""]
+
+
 class FederationMiddleware:
     """Answer ``/federation`` and pass every other request on to ``app``."""
 

@@ -158,6 +158,18 @@ def create_admin(account_id: str) -> AdminCredentials:
     )
 
 
+def mounted_endpoints() -> dict[str, Any]:
+    """AWS endpoints the local AWS serves beside moto's APIs: path -> WSGI app.
+
+    Requests are routed by path before they reach moto (``control.ControlMiddleware``); an
+    endpoint that is not an AWS API moto knows (the console sign-in federation endpoint, for
+    example) adds its path and app here.
+    """
+    from localaws import federation
+
+    return {federation.PATH: federation.endpoint}
+
+
 def serve(
     state_dir: Path,
     *,
@@ -198,10 +210,11 @@ def serve(
     instance = secrets.token_hex(16)
     moto_app = DomainDispatcherApplication(create_backend_app)
     federation.install()  # after compat.apply(): it wraps the AssumeRole installed then
-    app = federation.FederationMiddleware(  # console sign-in: /federation
-        control.ControlMiddleware(
-            moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}
-        )
+    app = control.ControlMiddleware(
+        moto_app,
+        create_admin=create_admin,
+        identity={"pid": os.getpid(), "instance": instance},
+        mounts=mounted_endpoints(),
     )
     server = make_server(BIND_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = int(server.server_address[1])
