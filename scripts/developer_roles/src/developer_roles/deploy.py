@@ -110,7 +110,12 @@ def _broadening_changes(cdk: str, assembly: str, extra: Sequence[str], *, show: 
     ]
     lines = []
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        env=_terminal_width_env(),
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -126,6 +131,27 @@ def _broadening_changes(cdk: str, assembly: str, extra: Sequence[str], *, show: 
     if code == 1 and summary is not None:
         return max(1, int(summary.group(1)))
     return None
+
+
+def _terminal_width_env() -> dict[str, str]:
+    """The environment for ``cdk diff``, with ``COLUMNS`` set to the terminal's width.
+
+    ``cdk diff`` writes into a pipe here (its output is read for the summary line), so it
+    cannot see the terminal and sizes its tables from ``COLUMNS``, or not at all; the
+    operator's terminal (``/dev/tty``, whatever stdout is) decides instead, so the tables fit.
+    """
+    env = dict(os.environ)
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return env
+    try:
+        env["COLUMNS"] = str(os.get_terminal_size(fd).columns)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return env
 
 
 def _ask(question: str) -> str | None:
