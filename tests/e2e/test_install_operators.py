@@ -40,14 +40,21 @@ def command(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         copies.append(str(copy))
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # As pipx makes one: a venv without pip, filled by this interpreter's pip; no bytecode
+    # compiled ahead (the CDK's bindings are thousands of modules the commands never import).
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     pip = subprocess.run(
         [
-            str(venv / "bin" / "python"),
+            sys.executable,
             "-m",
             "pip",
+            "--python",
+            str(venv / "bin" / "python"),
             "install",
             "--quiet",
+            "--no-compile",
             "--disable-pip-version-check",
             *copies,
         ],

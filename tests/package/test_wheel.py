@@ -113,7 +113,7 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     install = subprocess.run(
-        [*pip, "--python", str(python), "install", "--quiet", str(wheel), *PINNED],
+        [*pip, "--python", str(python), "install", "--quiet", "--no-compile", str(wheel), *PINNED],
         capture_output=True,
         text=True,
     )
