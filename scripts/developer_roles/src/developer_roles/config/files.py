@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from developer_roles.config.model import ConfigError
+from developer_roles.config.values import ConfigError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # 5,000 principals with settings take about 2 MB
 MAX_VALUES = 1_000_000  # after YAML aliases are expanded
