@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from developer_role import POWER_USER_ACCESS, policy_length, trust_policy
-from developer_role.iam_rules import MAX_TAGS, region_partition, tag_value_problem
+from developer_role.iam_rules import (
+    MAX_TAGS,
+    customer_policy_account_problem,
+    mfa_serial_account_problem,
+    region_partition,
+    tag_value_problem,
+)
 from developer_role.validation import role_name_error
 from developer_roles.config.fields import parse_duration, parse_principal_arn
 from developer_roles.config.files import parse_text, read_config_file
@@ -130,6 +136,8 @@ def validate(raw: object, source: str = "configuration") -> RolesConfig:
         )
     max_length: int = clean["maxTrustPolicyLength"]
     problems += _trust_lengths(roles, max_length)
+    problems += _policy_counts(placed, clean["maxManagedPoliciesPerRole"])
+    problems += _policy_accounts(clean, defaults, targets)
     pipeline, stack_set = _deployment(clean.get("deployment"), targets, problems)
     if clean.get("identityAccount") and any(t.account is None for t in targets) and not stack_set:
         problems.append(
@@ -202,6 +210,9 @@ def _principal_role(entry: Any, where: str, common: _Common) -> RoleSpec:
     if isinstance(entry, PrincipalArn):
         entry = {"arn": entry}
     principal: PrincipalArn = entry["arn"]
+    serial = entry.get("mfaSerial")
+    if serial and (problem := mfa_serial_account_problem(serial, principal.arn)):
+        common.problems.append(f"{where}.mfaSerial: {problem}")
     return _role(
         entry,
         where,
@@ -409,6 +420,58 @@ def _trust_lengths(roles: list[RoleSpec], limit: int) -> list[str]:
                 "'principalArnPatterns', or raise the quota (at most 4,096) and set "
                 "maxTrustPolicyLength"
             )
+    return problems
+
+
+def _policy_counts(placed: list[tuple[str, RoleSpec]], quota: int) -> list[str]:
+    """IAM attaches at most the account's quota of managed policies to a role (the permissions
+    boundary does not count)."""
+    problems = []
+    for where, spec in placed:
+        count = len(spec.managed_policies)
+        if count > quota:
+            problems.append(
+                f"{where}: {count} managed policies ('managedPolicies' of defaults and its "
+                f"'extraManagedPolicies') exceed IAM's quota of {quota} per role "
+                "(maxManagedPoliciesPerRole); drop some, or have the account's quota raised in "
+                "Service Quotas (at most 20) and set maxManagedPoliciesPerRole to it"
+            )
+    return problems
+
+
+def _policy_arns(entry: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    """(location, ARN) of the policies a principal, group or 'defaults' names by ARN."""
+    found = []
+    for key in ("managedPolicies", "extraManagedPolicies"):
+        for index, item in enumerate(entry.get(key) or []):
+            ref = item["policy"] if isinstance(item, Mapping) else item
+            if isinstance(ref, ManagedPolicyRef):
+                found.append((f"{where}.{key}[{index}]", ref.name_or_arn))
+    boundary = entry.get("permissionsBoundary")
+    if isinstance(boundary, str):
+        found.append((f"{where}.permissionsBoundary", boundary))
+    return found
+
+
+def _policy_accounts(
+    clean: Mapping[str, Any], defaults: Mapping[str, Any], targets: tuple[Target, ...]
+) -> list[str]:
+    """A role can attach only AWS managed policies and customer managed policies of its own
+    account (checked for every target whose account is known)."""
+    accounts = sorted({target.account for target in targets if target.account})
+    found = _policy_arns(
+        {**clean["defaults"], "managedPolicies": defaults["managedPolicies"]}, "defaults"
+    )
+    for list_key in ("principals", "groups"):
+        for index, entry in enumerate(clean[list_key]):
+            if isinstance(entry, Mapping):
+                found += _policy_arns(entry, f"{list_key}[{index}]")
+    problems = []
+    for location, arn in found:
+        for account in accounts:
+            if problem := customer_policy_account_problem(arn, account):
+                problems.append(f"{location}: {problem}")
+                break
     return problems
 
 

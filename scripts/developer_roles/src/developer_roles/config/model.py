@@ -15,8 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from developer_role.iam_rules import (
+    MAX_MANAGED_POLICIES_PER_ROLE,
+    MAX_MANAGED_POLICIES_QUOTA,
+    MAX_ROLES_PER_ACCOUNT,
+    MAX_ROLES_QUOTA,
     MAX_SESSION_SECONDS,
     MAX_TRUST_POLICY_LENGTH,
+    MAX_TRUST_POLICY_QUOTA,
     NAME_CHARS,
     PATH,
 )
@@ -45,12 +50,6 @@ __all__ = [
     "Target",
     "TrustSpec",
 ]
-
-# IAM's adjustable quotas: the highest value Service Quotas grants
-# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
-MAX_ROLE_QUOTA = 5000
-MAX_TRUST_POLICY_QUOTA = 4096
-MAX_MANAGED_POLICY_QUOTA = 20
 
 
 @dataclass(frozen=True)
@@ -222,9 +221,9 @@ class RolesConfig:
     )
     max_roles_per_account: int = config_key(
         "maxRolesPerAccount",
-        Integer(1, MAX_ROLE_QUOTA, "IAM's role quota per account can be raised to 5,000"),
+        Integer(1, MAX_ROLES_QUOTA, "IAM's role quota per account can be raised to 5,000"),
         "the account's IAM role quota",
-        default=1000,
+        default=MAX_ROLES_PER_ACCOUNT,
     )
     max_trust_policy_length: int = config_key(
         "maxTrustPolicyLength",
@@ -235,6 +234,16 @@ class RolesConfig:
         ),
         "the account's trust policy length quota",
         default=MAX_TRUST_POLICY_LENGTH,
+    )
+    max_managed_policies_per_role: int = config_key(
+        "maxManagedPoliciesPerRole",
+        Integer(
+            1,
+            MAX_MANAGED_POLICIES_QUOTA,
+            "IAM's quota of managed policies per role can be raised to 20",
+        ),
+        "the account's quota of managed policies per role (after a raise in Service Quotas)",
+        default=MAX_MANAGED_POLICIES_PER_ROLE,
     )
     stack_count: int | None = config_key(
         "stackCount",
