@@ -125,6 +125,10 @@ def main(argv: list[str]) -> int:
             return 1
         try:
             local = LocalAwsEnv.local(server)
+            # IAM's default quota is 1,000 roles per account; an account with this many
+            # developers (plus the CDK's bootstrap roles) needs the increase its operator
+            # would request (up to 5,000).
+            local.set_quota("RolesPerAccount", 5000)
             for round_index in range(args.repeat):
                 order = MODES if round_index % 2 == 0 else MODES[::-1]
                 for mode in order:

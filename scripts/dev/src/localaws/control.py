@@ -7,6 +7,8 @@
 * ``POST /_localaws/clock`` ``{"advance": seconds}``: moves the clock forward, answers as GET
 * ``GET /_localaws/fixes``: ``{"fixes": {name: enabled}}``
 * ``POST /_localaws/fixes`` ``{name: bool, ...}``: switches fixes, answers as GET
+* ``GET /_localaws/quotas``: ``{"quotas": {name: value}}`` (IAM quotas the fixes enforce)
+* ``POST /_localaws/quotas`` ``{name: value, ...}``: adjusts quotas, as a quota increase in AWS
 * ``POST /_localaws/admin`` ``{"account_id": "..."}``: creates (or returns) the admin user of
   that account: ``account_id``, ``user_arn``, ``access_key_id``, ``secret_access_key``
 
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from localaws import clock, moto_compat
+from localaws import clock, compat
 
 PREFIX = "/_localaws/"
 
@@ -78,8 +80,13 @@ class ControlMiddleware:
         if route == "fixes":
             if method == "POST":
                 for name, enabled in body.items():
-                    moto_compat.set_enabled(str(name), bool(enabled))
-            return ok, {"fixes": moto_compat.fixes_state()}
+                    compat.set_enabled(str(name), bool(enabled))
+            return ok, {"fixes": compat.fixes_state()}
+        if route == "quotas":
+            if method == "POST":
+                for name, value in body.items():
+                    compat.quotas.set_quota(str(name), int(value))
+            return ok, {"quotas": compat.quotas.state()}
         if route == "admin" and method == "POST":
             return ok, asdict(self._create_admin(str(body["account_id"])))
         return "404 Not Found", {"error": f"no control route {method} /_localaws/{route}"}

@@ -1,6 +1,6 @@
 """IAM policy evaluation for role assumption, written against the AWS documentation.
 
-Pure functions over policy documents (no moto import), used by ``localaws.moto_compat`` to
+Pure functions over policy documents (no moto import), used by ``localaws.compat`` to
 replace moto's trust-policy check. It implements what deciding ``sts:AssumeRole`` needs:
 
 * statements: ``Effect``, ``Action``/``NotAction`` (case-insensitive, wildcards),

@@ -185,11 +185,11 @@ def serve(
     )
     from werkzeug.serving import make_server
 
-    from localaws import control, moto_compat
+    from localaws import compat, control
 
-    moto_compat.apply()
-    moto_compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
-    moto_compat.tune_for_speed()
+    compat.apply()
+    compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
+    compat.tune_for_speed()
     admins = {account: create_admin(account) for account in accounts}
     # IAM authorization from the first request on: signatures are checked and every action is
     # evaluated against the caller's policies (moto's own switch, the moto-api `reset-auth`).

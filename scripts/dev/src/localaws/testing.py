@@ -14,7 +14,10 @@
 * ``totp(dev)``: the device's code now on the server's clock; ``fresh_totp(dev)``: a code
   never handed out before (moves the server clock one step on, or waits for it in live mode);
 * ``server_time()``, ``advance_clock(seconds)``: the local AWS clock seam (not in live mode);
-* ``fix_disabled(name)``: a context manager switching one ``moto_compat`` fix off;
+* ``fix_disabled(name)``: a context manager switching one ``localaws.compat`` fix off;
+* ``set_quota(name, value)``: adjusts an IAM quota the fixes enforce (a quota increase);
+* ``deploy_failure(template)``: deploys a template as the CDK does (a change set, executed) and
+  returns AWS's error (``DeployFailure``: code and message) or None when it deployed;
 * ``other_account_admin(account_id)``: admin credentials in a second local account.
 
 Secrets are kept out of ``repr`` so that assertion messages and logs never show them.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -67,6 +71,14 @@ class Credentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class DeployFailure:
+    """Why a deploy failed: AWS's error code (empty for a stack status) and message."""
+
+    code: str
+    message: str
 
 
 @dataclass
@@ -302,12 +314,49 @@ class LocalAwsEnv:
 
     @contextlib.contextmanager
     def fix_disabled(self, name: str) -> Iterator[None]:
-        """Run a block with one ``moto_compat`` fix switched off (moto's own behaviour)."""
+        """Run a block with one ``localaws.compat`` fix switched off (moto's own behaviour)."""
         self._control("fixes", {name: False})
         try:
             yield
         finally:
             self._control("fixes", {name: True})
+
+    def set_quota(self, name: str, value: int) -> dict[str, int]:
+        """Adjust an IAM quota of the local AWS (``RolesPerAccount``, ...); returns them all."""
+        return dict(self._control("quotas", {name: value})["quotas"])
+
+    def deploy_failure(
+        self, template: Mapping[str, Any] | str, *, stack_name: str | None = None
+    ) -> DeployFailure | None:
+        """Deploy ``template`` in a new stack as the CDK CLI does; AWS's error, or None.
+
+        The stack is created through a change set (CreateChangeSet with the IAM capabilities,
+        ExecuteChangeSet). The failure is the error of either call (moto answers a resource's
+        failure from the call itself) or, when the stack ends failed or rolled back, its
+        status reason. A stack that deployed is left in place.
+        """
+        from botocore.exceptions import ClientError
+
+        body = template if isinstance(template, str) else json.dumps(template)
+        name = stack_name or f"deploy-check-{secrets.token_hex(6)}"
+        cfn = self.client("cloudformation")
+        try:
+            cfn.create_change_set(
+                StackName=name,
+                ChangeSetName="deploy",
+                ChangeSetType="CREATE",
+                TemplateBody=body,
+                Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+            )
+            cfn.execute_change_set(StackName=name, ChangeSetName="deploy")
+            stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            return DeployFailure(str(details.get("Code", "")), str(details.get("Message", "")))
+        status = str(stack.get("StackStatus", ""))
+        if status.endswith("FAILED") or "ROLLBACK" in status:
+            return DeployFailure("", str(stack.get("StackStatusReason", status)))
+        return None
 
     def _admin_of(self, account_id: str) -> Credentials:
         data = self._control("admin", {"account_id": account_id})

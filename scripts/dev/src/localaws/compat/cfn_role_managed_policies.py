@@ -1,0 +1,90 @@
+"""Fix ``cfn_role_managed_policies``: AWS::IAM::Role attaches its ManagedPolicyArns.
+
+AWS: "ManagedPolicyArns: A list of Amazon Resource Names (ARNs) of the IAM managed policies that
+you want to attach to the role." moto 5.2.5 ignores the property, so a PowerUser role ends up
+with no permissions at all. Attaching goes through the IAM backend's AttachRolePolicy, so a
+policy that does not exist and the managed-policies-per-role quota fail the deploy as in AWS.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.iam import models as iam_models
+from moto.utilities.utils import get_partition
+
+from localaws.compat import patching
+from localaws.compat.registry import Fix, enabled, register
+
+FIX = register(
+    Fix(
+        "cfn_role_managed_policies",
+        "AWS::IAM::Role attaches the managed policies listed in ManagedPolicyArns (and keeps "
+        "them in sync on update)",
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html",
+    )
+)
+
+
+def sync(backend: Any, role: Any, wanted: list[str]) -> None:
+    current = set(role.managed_policies)
+    for arn in sorted(current - set(wanted)):
+        backend.detach_role_policy(arn, role.name)
+    for arn in wanted:
+        if arn not in current:
+            backend.attach_role_policy(arn, role.name)
+
+
+def _sync_from(
+    cloudformation_json: dict[str, Any], role: Any, account_id: str, region: str
+) -> None:
+    if enabled(FIX.name):
+        backend = iam_models.iam_backends[account_id][get_partition(region)]
+        sync(backend, role, list(cloudformation_json["Properties"].get("ManagedPolicyArns", [])))
+
+
+def install() -> None:
+    role_cls = iam_models.Role
+
+    def make_create(original: patching.Func) -> patching.Func:
+        def create(
+            cls: type,
+            resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            role = original(
+                cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
+            _sync_from(cloudformation_json, role, account_id, region_name)
+            return role
+
+        return create
+
+    def make_update(original: patching.Func) -> patching.Func:
+        def update(
+            cls: type,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            role = original(
+                cls,
+                original_resource,
+                new_resource_name,
+                cloudformation_json,
+                account_id,
+                region_name,
+            )
+            _sync_from(cloudformation_json, role, account_id, region_name)
+            return role
+
+        return update
+
+    patching.wrap_classmethod(role_cls, "create_from_cloudformation_json", make_create)
+    patching.wrap_classmethod(role_cls, "update_from_cloudformation_json", make_update)
