@@ -289,6 +289,20 @@ _MANAGED_POLICY_ARN = re.compile(
 )
 
 
+def service_role_policy_problem(name: str) -> str | None:
+    """Why IAM refuses to attach the AWS managed policy ``name`` (``PATH/NAME``) to a role the
+    app creates, or None: policies under ``aws-service-role/`` belong to service-linked roles,
+    and AttachRolePolicy answers PolicyNotAttachable "Cannot attach a Service Role Policy to a
+    Customer Role." (seen: https://github.com/aws/aws-cdk/issues/6131;
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)."""
+    if not name.lstrip("/").startswith("aws-service-role/"):
+        return None
+    return (
+        f"{name!r} is the policy of a service-linked role; IAM does not attach it to other "
+        "roles (PolicyNotAttachable: Cannot attach a Service Role Policy to a Customer Role)"
+    )
+
+
 def customer_policy_account_problem(arn: str, account: str) -> str | None:
     """Why a role in ``account`` cannot use the managed policy ``arn``, or None.
 

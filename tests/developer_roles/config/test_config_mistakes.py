@@ -107,6 +107,10 @@ EXPECTED = {
     "mfa-serial-other-account.yaml": "principals[0].mfaSerial: 'arn:aws:iam::222222222222:mfa/"
     "alice' is an MFA device of account 222222222222 (aws), but the principal is in account "
     "123456789012 (aws); an IAM user's MFA device is in the user's own account",
+    "service-linked-role-policy.yaml": "principals[0].extraManagedPolicies[0].policy: "
+    "'aws-service-role/APIGatewayServiceRolePolicy' is the policy of a service-linked role; IAM "
+    "does not attach it to other roles (PolicyNotAttachable: Cannot attach a Service Role "
+    "Policy to a Customer Role)",
     "merge-key-and-a-key-given-twice.yaml": "line 7, column 5: the key 'arn' is given twice",
 }
 

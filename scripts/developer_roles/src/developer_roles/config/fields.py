@@ -24,6 +24,7 @@ from developer_role.iam_rules import (
     mfa_serial_problem,
     principal_arn_problem,
     principal_pattern_problem,
+    service_role_policy_problem,
     tag_key_problem,
     tag_value_problem,
 )
@@ -87,8 +88,8 @@ def parse_policy(value: str) -> tuple[ManagedPolicyRef | None, str | None]:
                 "digits or + = , . @ _ -"
             )
         if match["owner"] == "aws":
-            error = unknown_aws_managed_policy(f"{match['path']}{match['name']}".lstrip("/"))
-            if error:
+            name = f"{match['path']}{match['name']}".lstrip("/")
+            if error := unknown_aws_managed_policy(name) or service_role_policy_problem(name):
                 return None, error
         return ManagedPolicyRef(value), None
     if not re.fullmatch(rf"(?:[\x21-\x7e]+/)?{POLICY_NAME}", value):
@@ -96,7 +97,7 @@ def parse_policy(value: str) -> tuple[ManagedPolicyRef | None, str | None]:
             f"{value!r} is not a managed policy name or ARN (a name is 1 to 128 ASCII letters, "
             "digits or + = , . @ _ -)"
         )
-    if error := unknown_aws_managed_policy(value):
+    if error := unknown_aws_managed_policy(value) or service_role_policy_problem(value):
         return None, error
     return ManagedPolicyRef(value), None
 
