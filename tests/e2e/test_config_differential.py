@@ -346,7 +346,7 @@ ROWS = {
 # Rows of docs/local-aws.md's tables with "Config: yes" -> the rows above that break them, or
 # why this test has none.
 DOCUMENTED = {
-    "Role name 1–64": ["role-name-over-64-after-prefix", "role-name-characters"],
+    "Role name 1": ["role-name-over-64-after-prefix", "role-name-characters"],
     "Role names unique, case-insensitively": ["role-names-differ-only-in-case"],
     "Role path": ["role-path"],
     "Role description": "not configurable: the app writes it from an ASCII label, at most 1,000",
@@ -371,7 +371,7 @@ DOCUMENTED = {
         "boundary-that-does-not-exist",
     ],
     "Permissions boundary ARN shape": ["boundary-arn-of-a-role"],
-    "Tag key 1–128": ["tag-key-over-128", "tag-value-characters"],
+    "Tag key 1": ["tag-key-over-128", "tag-value-characters"],
     "Tag key must not start with `aws:`": ["tag-key-aws-prefix"],
     "≤ 50 tags in a request": ["more-than-50-tags"],
     "Tag keys unique": ["tag-keys-differ-only-in-case"],
