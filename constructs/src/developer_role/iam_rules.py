@@ -283,7 +283,7 @@ def mfa_serial_account_problem(serial: str, principal_arn: str) -> str | None:
 # --- Managed policies ------------------------------------------------------------------
 # arn:PARTITION:iam::ACCOUNT|aws:policy/PATH+NAME (CreatePolicy; AWS managed policies are owned
 # by "aws"): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
-_MANAGED_POLICY_ARN = re.compile(
+MANAGED_POLICY_ARN = re.compile(
     rf"arn:(?P<partition>{PARTITION}):iam::(?P<owner>aws|{ACCOUNT}):policy"
     rf"(?P<path>{PATH})(?P<name>{POLICY_NAME})"
 )
@@ -324,7 +324,7 @@ def customer_policy_account_problem(arn: str, account: str) -> str | None:
 
 def managed_policy_arn(arn: str) -> re.Match[str] | None:
     """The parts of a managed policy ARN (``partition``, ``owner``, ``path``, ``name``)."""
-    match = _MANAGED_POLICY_ARN.fullmatch(arn)
+    match = MANAGED_POLICY_ARN.fullmatch(arn)
     if match is None or len(match["path"]) > 512:
         return None
     return match

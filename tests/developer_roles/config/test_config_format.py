@@ -171,3 +171,22 @@ def test_the_schema_and_the_validator_read_a_principal_with_one_pattern(principa
         assert not schema_accepts
     else:
         assert schema_accepts
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("extraManagedPolicies", ["arn:aws:iam::123456789012:policy/team extras"]),
+        ("extraManagedPolicies", ["arn:aws:iam::1234:policy/x"]),
+        ("extraManagedPolicies", ["arn:aws:iam::123456789012:role/x"]),
+        ("mfaSerial", "arn:aws:iam::123456789012:mfa/åsa"),
+        ("mfaSerial", "GAHT1234"),
+        ("roleName", "r" * 65),
+    ],
+    ids=repr,
+)
+def test_a_value_the_schema_refuses_the_validator_refuses(key: str, value: object) -> None:
+    raw = {"principals": [{"arn": ALICE, key: value}]}
+    assert list(schema_validator().iter_errors(raw))
+    with pytest.raises(ConfigError):
+        validate(raw)

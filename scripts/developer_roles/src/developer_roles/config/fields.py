@@ -12,13 +12,17 @@ import re
 
 from developer_role.iam_rules import (
     ACCOUNT,
+    HARDWARE_SERIAL,
+    MANAGED_POLICY_ARN,
     MAX_TAG_KEY,
     MAX_TAG_VALUE,
     MAX_TAGS,
+    MFA_DEVICE_ARN,
     NAME_CHARS,
     PARTITIONS,
     POLICY_NAME,
     PRINCIPAL_ARN,
+    PRINCIPAL_PATTERN,
     REGION,
     managed_policy_arn,
     mfa_serial_problem,
@@ -146,7 +150,7 @@ def parse_tag_value(value: str) -> tuple[str | None, str | None]:
 ACCOUNT_ID = Text("a 12-digit AWS account ID", ACCOUNT)
 REGION_NAME = Text("an AWS region name such as 'eu-west-1'", REGION)
 PRINCIPAL = Text("an IAM user or role ARN", PRINCIPAL_ARN.pattern, parse=parse_principal_arn)
-_ANY_POLICY = r"[\x21-\x7e]{1,2048}"
+_ANY_POLICY = rf"{MANAGED_POLICY_ARN.pattern}|(?!arn:)(?:[\x21-\x7e]+/)?{POLICY_NAME}"
 POLICY = Text("an AWS managed policy name or a managed policy ARN", _ANY_POLICY, parse=parse_policy)
 BOUNDARY = Text(
     "an AWS managed policy name or a managed policy ARN", _ANY_POLICY, parse=parse_boundary
@@ -175,3 +179,11 @@ POLICY_ENTRY = Either(
     "a policy name, an ARN, or {'policy': ..., 'reason': ...}",
 )
 POLICIES = ListOf(POLICY_ENTRY, "a list of managed policy names or ARNs")
+MFA_SERIAL = Text(
+    "an MFA device ARN or serial number",
+    f"{MFA_DEVICE_ARN.pattern}|{HARDWARE_SERIAL.pattern}",
+    parse=parse_mfa_serial,
+)
+PRINCIPAL_ARN_PATTERN = Text(
+    "a principal ARN pattern", PRINCIPAL_PATTERN.pattern, parse=parse_pattern
+)

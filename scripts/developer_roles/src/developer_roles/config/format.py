@@ -20,12 +20,12 @@ from developer_role import POWER_USER_ACCESS
 from developer_role.iam_rules import NAME_CHARS
 from developer_roles.config.fields import (
     ACCOUNT_ID,
+    MFA_SERIAL,
     POLICIES,
     PRINCIPAL,
+    PRINCIPAL_ARN_PATTERN,
     REGION_NAME,
     ROLE_NAME,
-    parse_mfa_serial,
-    parse_pattern,
 )
 from developer_roles.config.model import (
     ManagedPolicyRef,
@@ -75,7 +75,7 @@ PRINCIPAL_ENTRY = Either(
             ROLE_NAME_FIELD,
             Field(
                 "mfaSerial",
-                Text("an MFA device ARN or serial number", parse=parse_mfa_serial),
+                MFA_SERIAL,
                 "the MFA device written into the principal's profile",
             ),
             EXTRA_POLICIES,
@@ -100,7 +100,7 @@ GROUP = Obj(
         Field("principals", ListOf(PRINCIPAL), "IAM users or roles trusted by the team role"),
         Field(
             "principalArnPatterns",
-            ListOf(Text("a principal ARN pattern", r"arn:[\x21-\x7e]+", parse=parse_pattern)),
+            ListOf(PRINCIPAL_ARN_PATTERN),
             "ARN patterns (ArnLike on aws:PrincipalArn) of one account each",
         ),
         Field(
