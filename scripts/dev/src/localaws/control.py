@@ -37,7 +37,11 @@ WsgiApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
 
 
 class ControlMiddleware:
-    """Answer ``/_localaws/*`` itself and pass every other request to moto."""
+    """Answer ``/_localaws/*`` itself, hand a mounted path to its app, every other request to moto.
+
+    ``mounts`` maps a path (``/federation``) to a WSGI app serving an AWS endpoint that is not
+    one of moto's APIs (see ``localaws.server.mounted_endpoints``).
+    """
 
     def __init__(
         self,
@@ -45,13 +49,18 @@ class ControlMiddleware:
         *,
         create_admin: Callable[[str], Any],
         identity: Mapping[str, Any] | None = None,
+        mounts: Mapping[str, WsgiApp] | None = None,
     ) -> None:
         self._app = app
         self._create_admin = create_admin
         self._identity = dict(identity or {})
+        self._mounts = dict(mounts or {})
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
+        for prefix, mounted in self._mounts.items():
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return mounted(environ, start_response)
         if not path.startswith(PREFIX):
             return self._app(environ, start_response)
         method = str(environ.get("REQUEST_METHOD", "GET"))

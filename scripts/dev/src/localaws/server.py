@@ -158,6 +158,16 @@ def create_admin(account_id: str) -> AdminCredentials:
     )
 
 
+def mounted_endpoints() -> dict[str, Any]:
+    """AWS endpoints the local AWS serves beside moto's APIs: path -> WSGI app.
+
+    Requests are routed by path before they reach moto (``control.ControlMiddleware``); an
+    endpoint that is not an AWS API moto knows (the console sign-in federation endpoint, for
+    example) adds its path and app here.
+    """
+    return {}
+
+
 def serve(
     state_dir: Path,
     *,
@@ -198,7 +208,10 @@ def serve(
     instance = secrets.token_hex(16)
     moto_app = DomainDispatcherApplication(create_backend_app)
     app = control.ControlMiddleware(
-        moto_app, create_admin=create_admin, identity={"pid": os.getpid(), "instance": instance}
+        moto_app,
+        create_admin=create_admin,
+        identity={"pid": os.getpid(), "instance": instance},
+        mounts=mounted_endpoints(),
     )
     server = make_server(BIND_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = int(server.server_address[1])
