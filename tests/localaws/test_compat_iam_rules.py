@@ -190,6 +190,27 @@ ROLE_RULES = {
 }
 
 
+OTHER_ACCOUNT_POLICY = "arn:aws:iam::222222222222:policy/team-boundary"
+MOTO_RULES = {
+    "customer-managed-policy-of-another-account": (
+        {"ManagedPolicyArns": [OTHER_ACCOUNT_POLICY]},
+        "NoSuchEntity",
+        f"Policy {OTHER_ACCOUNT_POLICY} does not exist or is not attachable.",
+    ),
+    "aws-managed-policy-that-does-not-exist": (
+        {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/PowerUsersAccess"]},
+        "NoSuchEntity",
+        "Policy arn:aws:iam::aws:policy/PowerUsersAccess does not exist or is not attachable.",
+    ),
+    "tag-keys-differing-only-in-case": (
+        {"Tags": [{"Key": "Team", "Value": "a"}, {"Key": "team", "Value": "b"}]},
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    ),
+}
+"""Rules moto 5.2.5 enforces itself, with AWS's code and message: no fix, no without-fix test."""
+
+
 def role_template(unique: str, properties: dict[str, Any]) -> dict[str, Any]:
     merged = {"RoleName": unique, "AssumeRolePolicyDocument": trust(ROOT)} | properties
     return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": merged}}}
@@ -210,6 +231,17 @@ def test_a_template_breaking_the_rule_deploys_without_fix(aws, unique, rule):
         for fix in (rule.fix, *rule.also):
             stack.enter_context(aws.fix_disabled(fix))
         assert aws.deploy_failure(role_template(unique, rule.properties), stack_name=unique) is None
+
+
+@pytest.mark.parametrize(
+    ("properties", "code", "message"), MOTO_RULES.values(), ids=MOTO_RULES.keys()
+)
+def test_a_template_breaking_a_rule_moto_enforces_fails_to_deploy(
+    aws, unique, properties, code, message
+):
+    failure = aws.deploy_failure(role_template(unique, properties), stack_name=unique)
+    assert failure is not None
+    assert (failure.code, failure.message) == (code, message)
 
 
 def test_a_valid_role_at_every_limit_deploys(aws, unique):
