@@ -24,6 +24,7 @@ PATHS = [
     "/team#1/",
     "/~!$%&*()[]{}<>?|^`'\"\\:;/",
     "///",
+    "/a//",
     "/" + "a" * 510 + "/",
     "/" + "a" * 511 + "/",
     "//",
@@ -122,7 +123,9 @@ ROLE_ARNS = [
     "arn:aws-us-gov:iam::123456789012:role/team#1/r",
     "arn:aws-iso-b:iam::123456789012:role/r",
     "arn:aws-nope:iam::123456789012:role/r",
-    "arn:aws:iam::123456789012:role//r",
+    "arn:aws:iam::123456789012:role//r",  # the path would be "//": nothing between
+    "arn:aws:iam::123456789012:role///r",  # path "///": IAM's pattern has "/" in \x21-\x7e
+    "arn:aws:iam::123456789012:role/a//r",
     "arn:aws:iam::123456789012:role/r" + "x" * 63,
     "arn:aws:iam::123456789012:role/caf\u00e9",
     "arn:aws:iam::1234:role/r",

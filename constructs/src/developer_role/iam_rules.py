@@ -73,8 +73,15 @@ MAX_SESSION_SECONDS = 43_200
 # --- Quotas ---------------------------------------------------------------------------
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 MAX_TAGS = 50  # tags per IAM resource
-MAX_MANAGED_POLICIES_PER_ROLE = 10  # default quota (adjustable up to 20 through a request)
+# Adjustable quotas: the default, and the most Service Quotas grants. AWS refuses more with
+# LimitExceeded "Cannot exceed quota for PoliciesPerRole: 10" / "... ACLSizePerRole: 2048"
+# (the number is the account's quota); a permissions boundary is not one of the role's policies.
+MAX_MANAGED_POLICIES_PER_ROLE = 10  # managed policies attached to one role (default)
+MAX_MANAGED_POLICIES_QUOTA = 20  # ... raised (Service Quotas code L-0DA4ABF3)
 MAX_TRUST_POLICY_LENGTH = 2_048  # role trust policy, characters without white space (default)
+MAX_TRUST_POLICY_QUOTA = 4_096  # ... raised
+MAX_ROLES_PER_ACCOUNT = 1_000  # roles per account (default)
+MAX_ROLES_QUOTA = 5_000  # ... raised
 
 # --- Tags -----------------------------------------------------------------------------
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html
@@ -200,6 +207,12 @@ def principal_arn_problem(value: str, *, whole_account: bool = False) -> str | N
         return (
             f"{shown} is a session, not a role; use the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)"
         )
+    if re.fullmatch(rf"arn:{PARTITION}:iam::{ACCOUNT}:(?:user|role)//[^/]*", value):
+        return (
+            f"{shown} has an empty path ('//'); IAM's path is '/' or '/PATH/' with at least one "
+            "character between the slashes (user/NAME or user/PATH/NAME), so no user or role "
+            "has this ARN"
+        )
     match = PRINCIPAL_ARN.fullmatch(value)
     if match is None or match["partition"] not in PARTITIONS or len(match["path"]) > 512:
         return (
@@ -251,18 +264,74 @@ def mfa_serial_problem(value: str) -> str | None:
     )
 
 
+def mfa_serial_account_problem(serial: str, principal_arn: str) -> str | None:
+    """Why ``serial`` cannot be the MFA device of ``principal_arn``, or None.
+
+    An IAM user's virtual MFA device lives in the user's account (and partition): AssumeRole
+    with another account's device fails with AccessDenied "MultiFactorAuthentication failed,
+    unable to validate MFA code. Please verify your MFA serial number is valid and associated
+    with this user." https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html
+    A hardware serial number names no account and is not checked here.
+    """
+    device = MFA_DEVICE_ARN.fullmatch(serial)
+    principal = ARN_ACCOUNT.match(principal_arn)
+    if device is None or principal is None:
+        return None
+    if (device["partition"], device["account"]) == (principal["partition"], principal["account"]):
+        return None
+    return (
+        f"{serial!r} is an MFA device of account {device['account']} "
+        f"({device['partition']}), but the principal is in account {principal['account']} "
+        f"({principal['partition']}); an IAM user's MFA device is in the user's own account, "
+        "so use the device ARN IAM shows for that user"
+    )
+
+
 # --- Managed policies ------------------------------------------------------------------
 # arn:PARTITION:iam::ACCOUNT|aws:policy/PATH+NAME (CreatePolicy; AWS managed policies are owned
 # by "aws"): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
-_MANAGED_POLICY_ARN = re.compile(
+MANAGED_POLICY_ARN = re.compile(
     rf"arn:(?P<partition>{PARTITION}):iam::(?P<owner>aws|{ACCOUNT}):policy"
     rf"(?P<path>{PATH})(?P<name>{POLICY_NAME})"
 )
 
 
+def service_role_policy_problem(name: str) -> str | None:
+    """Why IAM refuses to attach the AWS managed policy ``name`` (``PATH/NAME``) to a role the
+    app creates, or None: policies under ``aws-service-role/`` belong to service-linked roles,
+    and AttachRolePolicy answers PolicyNotAttachable "Cannot attach a Service Role Policy to a
+    Customer Role." (seen: https://github.com/aws/aws-cdk/issues/6131;
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)."""
+    if not name.lstrip("/").startswith("aws-service-role/"):
+        return None
+    return (
+        f"{name!r} is the policy of a service-linked role; IAM does not attach it to other "
+        "roles (PolicyNotAttachable: Cannot attach a Service Role Policy to a Customer Role)"
+    )
+
+
+def customer_policy_account_problem(arn: str, account: str) -> str | None:
+    """Why a role in ``account`` cannot use the managed policy ``arn``, or None.
+
+    A role can attach AWS managed policies and the customer managed policies of its own
+    account only; another account's policy fails with NoSuchEntity "Policy ARN does not exist
+    or is not attachable." https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html
+    """
+    match = managed_policy_arn(arn)
+    if match is None or match["owner"] in ("aws", account):
+        return None
+    return (
+        f"the customer managed policy {arn!r} belongs to account {match['owner']}, but the role "
+        f"goes to account {account}; a role can use only AWS managed policies and its own "
+        "account's (IAM: the policy does not exist or is not attachable): create the policy in "
+        f"account {account} and give that ARN"
+    )
+
+
 def managed_policy_arn(arn: str) -> re.Match[str] | None:
     """The parts of a managed policy ARN (``partition``, ``owner``, ``path``, ``name``)."""
-    match = _MANAGED_POLICY_ARN.fullmatch(arn)
+    match = MANAGED_POLICY_ARN.fullmatch(arn)
     if match is None or len(match["path"]) > 512:
         return None
     return match

@@ -82,6 +82,45 @@ def test_yaml_1_1_booleans_still_work_where_a_boolean_is_expected(tmp_path: Path
     assert load_config(None, "devs.yaml", tmp_path).roles[0].require_source_identity is True
 
 
+MERGED = """\
+principals:
+  - &alice
+    arn: arn:aws:iam::123456789012:user/alice
+    maxSessionDuration: 4h
+    tags: {team: payments}
+  - <<: *alice
+    arn: arn:aws:iam::123456789012:user/bob
+    tags: {team: search}
+"""
+
+
+def test_yaml_merge_keys_are_accepted_and_the_own_keys_override_merged_ones(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "devs.yaml").write_text(MERGED)
+    alice, bob = load_config(None, "devs.yaml", tmp_path).roles
+    assert bob.key == "arn:aws:iam::123456789012:user/bob"
+    assert bob.max_session_seconds == alice.max_session_seconds == 4 * 3600
+    assert (alice.tags, bob.tags) == ({"team": "payments"}, {"team": "search"})
+
+
+def test_of_several_merged_mappings_the_first_gives_a_key(tmp_path: Path) -> None:
+    (tmp_path / "devs.yaml").write_text(
+        "defaults:\n"
+        "  tags:\n"
+        "    <<: [{team: payments, site: paris}, {team: search, tier: gold}]\n"
+        "    site: lyon\n"
+        f"principals: [{ALICE}]\n"
+    )
+    (role,) = load_config(None, "devs.yaml", tmp_path).roles
+    assert role.tags == {"team": "payments", "site": "lyon", "tier": "gold"}
+
+
+def test_a_key_written_twice_beside_a_merge_key_is_still_refused(tmp_path: Path) -> None:
+    (tmp_path / "devs.yaml").write_text(MERGED + "    tags: {team: ads}\n")
+    assert "line 9, column 5: the key 'tags' is given twice" in problem_of(tmp_path, "devs.yaml")
+
+
 def test_quoted_account_and_written_out_numbers_are_accepted(tmp_path: Path) -> None:
     (tmp_path / "devs.yaml").write_text(
         f"account: '012345678901'\nmaxRolesPerAccount: 2000\ndefaults: {{maxMfaAge: 900}}\n"

@@ -128,3 +128,65 @@ def test_managed_policy_names_are_current_with_the_pinned_moto() -> None:
     ), "run make managed-policies"
     names = managed_policies.aws_managed_policy_names()
     assert {"PowerUserAccess", "ReadOnlyAccess", "job-function/ViewOnlyAccess"} <= names
+
+
+def test_the_defaults_the_stacks_receive_are_the_ones_the_format_publishes() -> None:
+    from developer_roles.config.model import RolesConfig, RoleSettings
+    from developer_roles.config.schema import fields_of
+
+    config = validate({"principals": [ALICE]})
+    properties = json.loads(config_format.schema_text())["properties"]
+    for spec in fields_of(RolesConfig):
+        value = getattr(config, spec.attr)
+        assert value == (spec.default if spec.has_default else None), spec.key
+        assert properties[spec.key].get("default") == (value if spec.has_default else None), (
+            spec.key
+        )
+    defaults = properties["defaults"]["properties"]
+    for spec in fields_of(RoleSettings):
+        assert getattr(config.roles[0], spec.attr) == spec.default, spec.key
+        assert defaults[spec.key]["default"] == spec.default, spec.key
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        ALICE,
+        "arn:aws:iam::123456789012:role/platform/ci",
+        "arn:aws:iam::123456789012:user//alice",
+        "arn:aws:iam::123456789012:user/åsa",
+        "arn:aws:iam::123456789012:group/developers",
+        "arn:aws:iam::123456789012:user/dev-*",
+        "arn:aws:iam::12345678901:user/alice",
+        "arn:aws:iam::123456789012:user/" + "a" * 65,
+    ],
+    ids=repr,
+)
+def test_the_schema_and_the_validator_read_a_principal_with_one_pattern(principal: str) -> None:
+    raw = {"principals": [principal]}
+    schema_accepts = not list(schema_validator().iter_errors(raw))
+    try:
+        validate(raw)
+    except ConfigError:
+        assert not schema_accepts
+    else:
+        assert schema_accepts
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("extraManagedPolicies", ["arn:aws:iam::123456789012:policy/team extras"]),
+        ("extraManagedPolicies", ["arn:aws:iam::1234:policy/x"]),
+        ("extraManagedPolicies", ["arn:aws:iam::123456789012:role/x"]),
+        ("mfaSerial", "arn:aws:iam::123456789012:mfa/åsa"),
+        ("mfaSerial", "GAHT1234"),
+        ("roleName", "r" * 65),
+    ],
+    ids=repr,
+)
+def test_a_value_the_schema_refuses_the_validator_refuses(key: str, value: object) -> None:
+    raw = {"principals": [{"arn": ALICE, key: value}]}
+    assert list(schema_validator().iter_errors(raw))
+    with pytest.raises(ConfigError):
+        validate(raw)

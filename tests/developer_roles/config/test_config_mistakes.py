@@ -81,6 +81,37 @@ EXPECTED = {
     "partitions-mixed-no-region.yaml": "principals[1]: 'arn:aws-us-gov:iam::123456789012:user/bob'"
     " is in partition aws-us-gov, but principals[0] is in aws",
     "targets-in-two-partitions.yaml": "targets: the regions are in different partitions",
+    # What AWS refuses at deploy (docs/local-aws.md; tests/e2e/test_config_differential.py)
+    "managed-policies-over-quota.yaml": "principals[0]: 11 managed policies ('managedPolicies' of "
+    "defaults and its 'extraManagedPolicies') exceed IAM's quota of 10 per role "
+    "(maxManagedPoliciesPerRole); drop some, or have the account's quota raised in Service "
+    "Quotas (at most 20) and set maxManagedPoliciesPerRole to it",
+    "managed-policy-quota-above-aws-maximum.yaml": "maxManagedPoliciesPerRole: 25 is out of "
+    "range; IAM's quota of managed policies per role can be raised to 20 (1 to 20)",
+    "customer-policy-other-account.yaml": "principals[0].extraManagedPolicies[0]: the customer "
+    "managed policy 'arn:aws:iam::222222222222:policy/shared-read' belongs to account "
+    "222222222222, but the role goes to account 123456789012; a role can use only AWS managed "
+    "policies and its own account's (IAM: the policy does not exist or is not attachable)",
+    "boundary-other-account.yaml": "defaults.permissionsBoundary: the customer managed policy "
+    "'arn:aws:iam::222222222222:policy/developer-boundary' belongs to account 222222222222",
+    "principal-empty-path.yaml": "principals[0]: 'arn:aws:iam::123456789012:user//alice' has an "
+    "empty path ('//'); IAM's path is '/' or '/PATH/' with at least one character between the "
+    "slashes",
+    "trust-policy-too-long.yaml": "the trust policy of 'team engineering' is 2584 characters, "
+    "over IAM's quota of 2048 (maxTrustPolicyLength)",
+    "role-name-too-long-after-prefix.yaml": "principals[0]: 'DeveloperPowerUser-firstname."
+    "middlename.lastname@engineering.example.com' is 72 characters long; IAM allows at most 64 "
+    "(derived from rolePrefix 'DeveloperPowerUser-' and the name)",
+    "max-session-13h.yaml": "defaults.maxSessionDuration: 46800 seconds is out of range; IAM "
+    "allows a maximum session duration from 3600 (1 hour) to 43200 (12 hours) seconds",
+    "mfa-serial-other-account.yaml": "principals[0].mfaSerial: 'arn:aws:iam::222222222222:mfa/"
+    "alice' is an MFA device of account 222222222222 (aws), but the principal is in account "
+    "123456789012 (aws); an IAM user's MFA device is in the user's own account",
+    "service-linked-role-policy.yaml": "principals[0].extraManagedPolicies[0].policy: "
+    "'aws-service-role/APIGatewayServiceRolePolicy' is the policy of a service-linked role; IAM "
+    "does not attach it to other roles (PolicyNotAttachable: Cannot attach a Service Role "
+    "Policy to a Customer Role)",
+    "merge-key-and-a-key-given-twice.yaml": "line 7, column 5: the key 'arn' is given twice",
 }
 
 

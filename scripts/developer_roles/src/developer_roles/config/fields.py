@@ -1,7 +1,9 @@
-"""Rules for single configuration values: each turns text into data or says why it cannot.
+"""Single configuration values: their kinds (nodes of the schema) and the rules that parse them.
 
-Every ``parse_*`` function returns ``(value, None)`` or ``(None, message)``; the schema in
-:mod:`developer_roles.config.format` applies them, so the message gets the key's location in front.
+Every ``parse_*`` function returns ``(value, None)`` or ``(None, message)``; the nodes below
+apply them, so the message gets the key's location in front. A text node's ``pattern`` is the
+one regular expression both Python and the JSON Schema check (from
+:mod:`developer_role.iam_rules` where IAM states it).
 """
 
 from __future__ import annotations
@@ -9,23 +11,41 @@ from __future__ import annotations
 import re
 
 from developer_role.iam_rules import (
+    ACCOUNT,
+    HARDWARE_SERIAL,
+    MANAGED_POLICY_ARN,
+    MAX_TAG_KEY,
+    MAX_TAG_VALUE,
+    MAX_TAGS,
+    MFA_DEVICE_ARN,
+    NAME_CHARS,
     PARTITIONS,
     POLICY_NAME,
     PRINCIPAL_ARN,
+    PRINCIPAL_PATTERN,
+    REGION,
     managed_policy_arn,
     mfa_serial_problem,
     principal_arn_problem,
     principal_pattern_problem,
+    service_role_policy_problem,
     tag_key_problem,
     tag_value_problem,
 )
 from developer_role.validation import path_error, role_name_error
 from developer_roles.config.managed_policies import unknown_aws_managed_policy
-from developer_roles.config.model import ManagedPolicyRef, PrincipalArn
-from developer_roles.config.schema import parse_duration
+from developer_roles.config.schema import Either, Field, ListOf, MapOf, Obj, Text, parse_duration
+from developer_roles.config.values import ManagedPolicyRef, PrincipalArn
 
 __all__ = [
+    "ACCOUNT_ID",
+    "BOUNDARY",
     "PARTITIONS",
+    "POLICIES",
+    "PRINCIPAL",
+    "REGION_NAME",
+    "ROLE_NAME",
+    "TAGS",
     "parse_duration",
     "parse_mfa_serial",
     "parse_pattern",
@@ -72,8 +92,8 @@ def parse_policy(value: str) -> tuple[ManagedPolicyRef | None, str | None]:
                 "digits or + = , . @ _ -"
             )
         if match["owner"] == "aws":
-            error = unknown_aws_managed_policy(f"{match['path']}{match['name']}".lstrip("/"))
-            if error:
+            name = f"{match['path']}{match['name']}".lstrip("/")
+            if error := unknown_aws_managed_policy(name) or service_role_policy_problem(name):
                 return None, error
         return ManagedPolicyRef(value), None
     if not re.fullmatch(rf"(?:[\x21-\x7e]+/)?{POLICY_NAME}", value):
@@ -81,9 +101,15 @@ def parse_policy(value: str) -> tuple[ManagedPolicyRef | None, str | None]:
             f"{value!r} is not a managed policy name or ARN (a name is 1 to 128 ASCII letters, "
             "digits or + = , . @ _ -)"
         )
-    if error := unknown_aws_managed_policy(value):
+    if error := unknown_aws_managed_policy(value) or service_role_policy_problem(value):
         return None, error
     return ManagedPolicyRef(value), None
+
+
+def parse_boundary(value: str) -> tuple[str | None, str | None]:
+    """A permissions boundary: a managed policy, kept as its name or ARN."""
+    ref, error = parse_policy(value)
+    return (None, error) if ref is None else (ref.name_or_arn, None)
 
 
 def parse_role_name(value: str) -> tuple[str | None, str | None]:
@@ -117,3 +143,47 @@ def parse_tag_value(value: str) -> tuple[str | None, str | None]:
     if problem := tag_value_problem(value):
         return None, f"{value!r} {problem}"
     return value, None
+
+
+# --- The kinds of value -------------------------------------------------------------------
+
+ACCOUNT_ID = Text("a 12-digit AWS account ID", ACCOUNT)
+REGION_NAME = Text("an AWS region name such as 'eu-west-1'", REGION)
+PRINCIPAL = Text("an IAM user or role ARN", PRINCIPAL_ARN.pattern, parse=parse_principal_arn)
+_ANY_POLICY = rf"{MANAGED_POLICY_ARN.pattern}|(?!arn:)(?:[\x21-\x7e]+/)?{POLICY_NAME}"
+POLICY = Text("an AWS managed policy name or a managed policy ARN", _ANY_POLICY, parse=parse_policy)
+BOUNDARY = Text(
+    "an AWS managed policy name or a managed policy ARN", _ANY_POLICY, parse=parse_boundary
+)
+ROLE_NAME = Text("an IAM role name", f"[{NAME_CHARS}]{{1,64}}", parse=parse_role_name)
+TAGS = MapOf(
+    Text("a tag key", min_length=1, max_length=MAX_TAG_KEY, parse=parse_tag_key),
+    Text("text", max_length=MAX_TAG_VALUE, parse=parse_tag_value),
+    max_items=MAX_TAGS - 1,
+)
+POLICY_ENTRY = Either(
+    POLICY,
+    Obj(
+        "policy entry",
+        (
+            Field("policy", POLICY, "the policy's name or ARN", required=True),
+            Field(
+                "reason",
+                Text("text", min_length=1),
+                "why the role needs it; required for AWS managed policies (the cdk-nag "
+                "AwsSolutions-IAM4 acknowledgment)",
+            ),
+        ),
+        "a managed policy with the reason it is attached",
+    ),
+    "a policy name, an ARN, or {'policy': ..., 'reason': ...}",
+)
+POLICIES = ListOf(POLICY_ENTRY, "a list of managed policy names or ARNs")
+MFA_SERIAL = Text(
+    "an MFA device ARN or serial number",
+    f"{MFA_DEVICE_ARN.pattern}|{HARDWARE_SERIAL.pattern}",
+    parse=parse_mfa_serial,
+)
+PRINCIPAL_ARN_PATTERN = Text(
+    "a principal ARN pattern", PRINCIPAL_PATTERN.pattern, parse=parse_pattern
+)

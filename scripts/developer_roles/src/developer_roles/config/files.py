@@ -4,7 +4,8 @@ YAML is read as PyYAML reads it (YAML 1.1), with three changes that keep what th
 visible to the validator: a number keeps the text it was written as (:class:`WrittenInt`,
 :class:`WrittenFloat`), so that an account ID that YAML turned into a number can be shown as
 written; ``yes``/``no``/``on``/``off`` become :class:`YamlBoolWord` (a boolean where one is
-expected, refused where text is); a date stays text. A key given twice is refused.
+expected, refused where text is); a date stays text. A key given twice is refused;
+YAML 1.1 merge keys (``<<: *anchor``) are accepted, the mapping's own keys overriding merged ones.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from developer_roles.config.model import ConfigError
+from developer_roles.config.values import ConfigError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # 5,000 principals with settings take about 2 MB
 MAX_VALUES = 1_000_000  # after YAML aliases are expanded
@@ -89,19 +90,32 @@ def _text(loader: Any, node: yaml.ScalarNode) -> object:
     return str(node.value)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _mapping(loader: Any, node: yaml.MappingNode) -> object:
-    loader.flatten_mapping(node)
+    """A mapping whose keys are each written once. YAML 1.1 merge keys (``<<: *anchor`` or
+    ``<<: [*a, *b]``) are valid YAML (https://yaml.org/type/merge.html): the mapping's own keys
+    override merged ones, and of the merged mappings the first that has a key gives it."""
+    own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+    loader.flatten_mapping(node)  # the merged pairs in order, then the mapping's own
+    first_own = len(node.value) - own
     result: dict[Hashable, object] = {}
-    for key_node, value_node in node.value:
+    written: set[Hashable] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be text", key_node.start_mark
             )
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is given twice", key_node.start_mark
-            )
+        if index >= first_own:
+            if key in written:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            written.add(key)
+        elif key in result:
+            continue  # an earlier merged mapping gives this key
         result[key] = loader.construct_object(value_node, deep=True)
     return result
 

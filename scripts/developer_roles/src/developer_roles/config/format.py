@@ -1,6 +1,9 @@
-"""The configuration format, declared once: keys, types, defaults and descriptions.
+"""The configuration format: the file's objects, built from the keys :mod:`.model` declares.
 
-The validator (:mod:`developer_roles.config`) checks a configuration against :data:`FORMAT` and then
+The keys that set an attribute of the data the stacks receive are declared once, next to that
+attribute, in :mod:`developer_roles.config.model`; this module adds the keys the loader derives
+roles and targets from (``principals``, ``groups``, ``defaults``, ``targets``, ...). The
+validator (:mod:`developer_roles.config`) checks a configuration against :data:`FORMAT` and then
 applies the rules that span fields; the published JSON Schema
 (``schema/developer-roles.schema.json``) and the README's reference are generated from it
 (``python -m developer_roles.config.format``, ``make config-schema``), and tests keep them current.
@@ -14,148 +17,53 @@ from pathlib import Path
 from typing import Any
 
 from developer_role import POWER_USER_ACCESS
-from developer_role.iam_rules import (
-    ACCOUNT,
-    MAX_TAG_KEY,
-    MAX_TAG_VALUE,
-    MAX_TAGS,
-    NAME_CHARS,
-    PARTITION,
-    REGION,
-)
-from developer_role.validation import mfa_age_error, session_duration_error
+from developer_role.iam_rules import NAME_CHARS
 from developer_roles.config.fields import (
-    parse_mfa_serial,
-    parse_pattern,
-    parse_policy,
-    parse_principal_arn,
-    parse_role_name,
-    parse_role_path,
-    parse_role_prefix,
-    parse_tag_key,
-    parse_tag_value,
+    ACCOUNT_ID,
+    MFA_SERIAL,
+    POLICIES,
+    PRINCIPAL,
+    PRINCIPAL_ARN_PATTERN,
+    REGION_NAME,
+    ROLE_NAME,
 )
-from developer_roles.config.model import ManagedPolicyRef
+from developer_roles.config.model import (
+    ManagedPolicyRef,
+    PipelineSpec,
+    RolesConfig,
+    RoleSettings,
+    StackSetSpec,
+    Target,
+)
 from developer_roles.config.schema import (
-    Boolean,
-    Duration,
     Either,
     Field,
-    Integer,
     ListOf,
-    MapOf,
     Obj,
     Text,
+    fields_of,
     reference,
 )
 
 REPO = Path(__file__).resolve().parents[5]
 SCHEMA_FILE = REPO / "schema" / "developer-roles.schema.json"
-DEFAULT_ROLE_QUOTA = 1000
-MAX_ROLE_QUOTA = 5000
-DEFAULT_TRUST_POLICY_LENGTH = 2048
-MAX_TRUST_POLICY_LENGTH = 4096
 
-ACCOUNT_ID = Text("a 12-digit AWS account ID", ACCOUNT)
-REGION_NAME = Text("an AWS region name such as 'eu-west-1'", REGION)
-PRINCIPAL = Text(
-    "an IAM user or role ARN",
-    rf"arn:{PARTITION}:iam::{ACCOUNT}:(?:user|role)/(?:[\x21-\x7e]*/)?[{NAME_CHARS}]{{1,64}}",
-    parse=parse_principal_arn,
-)
-POLICY = Text(
-    "an AWS managed policy name or a managed policy ARN",
-    r"[\x21-\x7e]{1,2048}",
-    parse=parse_policy,
-)
-ROLE_NAME = Text("an IAM role name", f"[{NAME_CHARS}]{{1,64}}", parse=parse_role_name)
-TAGS = MapOf(
-    Text("a tag key", min_length=1, max_length=MAX_TAG_KEY, parse=parse_tag_key),
-    Text("text", max_length=MAX_TAG_VALUE, parse=parse_tag_value),
-    max_items=MAX_TAGS - 1,
-)
-
-POLICY_ENTRY = Either(
-    POLICY,
-    Obj(
-        "policy entry",
-        (
-            Field("policy", POLICY, "the policy's name or ARN", required=True),
-            Field(
-                "reason",
-                Text("text", min_length=1),
-                "why the role needs it; required for AWS managed policies (the cdk-nag "
-                "AwsSolutions-IAM4 acknowledgment)",
-            ),
-        ),
-        "a managed policy with the reason it is attached",
-    ),
-    "a policy name, an ARN, or {'policy': ..., 'reason': ...}",
-)
-POLICIES = ListOf(POLICY_ENTRY, "a list of managed policy names or ARNs")
-
-
-def _role_settings(*, with_defaults: bool) -> tuple[Field, ...]:
-    """Settings of every role; in ``defaults`` they have defaults, elsewhere they override."""
-
-    def default(value: Any) -> dict[str, Any]:
-        return {"default": value} if with_defaults else {}
-
-    return (
-        Field(
-            "maxSessionDuration",
-            Duration(session_duration_error, 3600, 43200),
-            "longest session of the role: 1h to 12h",
-            **default(3600),
-        ),
-        Field(
-            "maxMfaAge",
-            Duration(mfa_age_error, 1, 43200),
-            "how old the MFA sign-in may be (aws:MultiFactorAuthAge): 1 second to 12h",
-            **default(3600),
-        ),
-        Field(
-            "requireSourceIdentity",
-            Boolean(),
-            "callers must set a source identity (sts:SourceIdentity)",
-            **default(False),
-        ),
-        Field(
-            "permissionsBoundary",
-            POLICY,
-            "managed policy that bounds the role's permissions; null for none",
-            nullable=True,
-            **default(None),
-        ),
-        Field(
-            "tags",
-            TAGS,
-            "tags on the role (IAM's tag rules; with the app's own tag at most 50 per role), "
-            "added to those of 'defaults'",
-            **default({}),
-        ),
-    )
-
-
-ROLE_SETTINGS = _role_settings(with_defaults=True)
-OVERRIDES = _role_settings(with_defaults=False)
+ROLE_SETTINGS = fields_of(RoleSettings)
+OVERRIDES = tuple(spec.without_default() for spec in ROLE_SETTINGS)
 EXTRA_POLICIES = Field(
     "extraManagedPolicies", POLICIES, "managed policies attached in addition to 'managedPolicies'"
 )
 ROLE_NAME_FIELD = Field("roleName", ROLE_NAME, "the role's name instead of rolePrefix + name")
+MANAGED_POLICIES = Field(
+    "managedPolicies",
+    POLICIES,
+    "managed policies of every role",
+    default=(ManagedPolicyRef(POWER_USER_ACCESS),),
+)
 
 DEFAULTS = Obj(
     "defaults",
-    (
-        *ROLE_SETTINGS[:3],
-        Field(
-            "managedPolicies",
-            POLICIES,
-            "managed policies of every role",
-            default=(ManagedPolicyRef(POWER_USER_ACCESS),),
-        ),
-        *ROLE_SETTINGS[3:],
-    ),
+    (*ROLE_SETTINGS[:3], MANAGED_POLICIES, *ROLE_SETTINGS[3:]),
     "settings of every role; a principal or group may override each",
 )
 PRINCIPAL_ENTRY = Either(
@@ -167,7 +75,7 @@ PRINCIPAL_ENTRY = Either(
             ROLE_NAME_FIELD,
             Field(
                 "mfaSerial",
-                Text("an MFA device ARN or serial number", parse=parse_mfa_serial),
+                MFA_SERIAL,
                 "the MFA device written into the principal's profile",
             ),
             EXTRA_POLICIES,
@@ -192,7 +100,7 @@ GROUP = Obj(
         Field("principals", ListOf(PRINCIPAL), "IAM users or roles trusted by the team role"),
         Field(
             "principalArnPatterns",
-            ListOf(Text("a principal ARN pattern", r"arn:[\x21-\x7e]+", parse=parse_pattern)),
+            ListOf(PRINCIPAL_ARN_PATTERN),
             "ARN patterns (ArnLike on aws:PrincipalArn) of one account each",
         ),
         Field(
@@ -206,72 +114,12 @@ GROUP = Obj(
     ),
     "one role for a team",
 )
-TARGET = Obj(
-    "target",
-    (
-        Field("account", ACCOUNT_ID, "the account the roles go to", required=True),
-        Field("region", REGION_NAME, "the region of its stacks", required=True),
-    ),
-    "an account and region the roles are deployed to",
-)
-PIPELINE = Obj(
-    "pipeline",
-    (
-        Field(
-            "connectionArn",
-            Text(
-                "a CodeConnections ARN",
-                r"arn:[a-z-]+:(?:codestar-connections|codeconnections):[\x21-\x7e]+",
-            ),
-            "the CodeConnections connection to the repository",
-            required=True,
-        ),
-        Field(
-            "repository",
-            Text("'owner/repository'", r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"),
-            "the repository",
-            required=True,
-        ),
-        Field("branch", Text("a branch", r"[\x21-\x7e]{1,255}"), "the branch", required=True),
-        Field("account", ACCOUNT_ID, "the pipeline's account", required=True),
-        Field("region", REGION_NAME, "the pipeline's region", required=True),
-    ),
-    "a CDK Pipelines pipeline that deploys every target",
-)
-STACK_SET = Obj(
-    "stackSet",
-    (
-        Field(
-            "organizationalUnitIds",
-            ListOf(
-                Text(
-                    "an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)",
-                    "ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}",
-                ),
-                "a list of OU IDs",
-                min_items=1,
-            ),
-            "the organisational units whose accounts get the roles",
-            required=True,
-        ),
-        Field(
-            "regions",
-            ListOf(
-                REGION_NAME,
-                "a list of one region",
-                min_items=1,
-                max_items=1,
-                too_many="must name exactly one region; IAM roles are global, so the same role "
-                "in two regions of an account would collide",
-            ),
-            "the one region of the stack instances",
-            required=True,
-        ),
-        Field("account", ACCOUNT_ID, "the account of the StackSet stack"),
-        Field("region", REGION_NAME, "the region of the StackSet stack"),
-    ),
-    "service-managed StackSets for organisational units",
-)
+TARGET_FIELDS = fields_of(Target)
+TARGET = Obj("target", TARGET_FIELDS, "an account and region the roles are deployed to")
+PIPELINE_FIELDS = fields_of(PipelineSpec)
+PIPELINE = Obj("pipeline", PIPELINE_FIELDS, "a CDK Pipelines pipeline that deploys every target")
+STACK_SET_FIELDS = fields_of(StackSetSpec)
+STACK_SET = Obj("stackSet", STACK_SET_FIELDS, "service-managed StackSets for organisational units")
 DEPLOYMENT = Obj(
     "deployment",
     (
@@ -281,6 +129,9 @@ DEPLOYMENT = Obj(
     "how the roles are deployed (default: `cdk deploy` of each stack)",
 )
 
+# The keys of the file that the loader turns into roles and targets; every other top-level key
+# is an attribute of :class:`RolesConfig`.
+CONFIG_FIELDS = fields_of(RolesConfig)
 FORMAT = Obj(
     "configuration",
     (
@@ -292,23 +143,7 @@ FORMAT = Obj(
             ListOf(TARGET, "a non-empty list of {'account': ..., 'region': ...}", min_items=1),
             "several accounts, instead of 'account'/'region'",
         ),
-        Field(
-            "identityAccount",
-            ACCOUNT_ID,
-            "the account of the developers' IAM users (adds the identity side)",
-        ),
-        Field(
-            "rolePrefix",
-            Text("a role name prefix", f"[{NAME_CHARS}]{{0,63}}", parse=parse_role_prefix),
-            "role name = prefix + principal name",
-            default="PowerUser-",
-        ),
-        Field(
-            "path",
-            Text("an IAM path", r"/(?:[\x21-\x7e]*/)?", max_length=512, parse=parse_role_path),
-            "the roles' IAM path",
-            default="/developers/",
-        ),
+        *CONFIG_FIELDS,
         Field("defaults", DEFAULTS, "settings of every role", default={}),
         Field(
             "principals",
@@ -317,27 +152,6 @@ FORMAT = Obj(
             default=[],
         ),
         Field("groups", ListOf(GROUP, "a list of team roles"), "team roles", default=[]),
-        Field(
-            "maxRolesPerAccount",
-            Integer(1, MAX_ROLE_QUOTA, "IAM's role quota per account can be raised to 5,000"),
-            "the account's IAM role quota",
-            default=DEFAULT_ROLE_QUOTA,
-        ),
-        Field(
-            "maxTrustPolicyLength",
-            Integer(
-                1,
-                MAX_TRUST_POLICY_LENGTH,
-                "IAM's role trust policy length quota can be raised to 4,096 characters",
-            ),
-            "the account's trust policy length quota",
-            default=DEFAULT_TRUST_POLICY_LENGTH,
-        ),
-        Field(
-            "stackCount",
-            Integer(1, 200, "the roles of one target go in 1 to 200 stacks"),
-            "number of stacks per target (default: from the role quota)",
-        ),
         Field("deployment", DEPLOYMENT, "pipeline or StackSets"),
     ),
     "the developer roles: who gets one, where, with what settings",

@@ -15,11 +15,26 @@ from pathlib import Path
 from typing import Any
 
 from developer_role import POWER_USER_ACCESS, policy_length, trust_policy
-from developer_role.iam_rules import MAX_TAGS, region_partition, tag_value_problem
+from developer_role.iam_rules import (
+    MAX_TAGS,
+    customer_policy_account_problem,
+    mfa_serial_account_problem,
+    region_partition,
+    tag_value_problem,
+)
 from developer_role.validation import role_name_error
 from developer_roles.config.fields import parse_duration, parse_principal_arn
 from developer_roles.config.files import parse_text, read_config_file
-from developer_roles.config.format import DEFAULTS, FORMAT
+from developer_roles.config.format import (
+    CONFIG_FIELDS,
+    DEFAULTS,
+    FORMAT,
+    OVERRIDES,
+    PIPELINE_FIELDS,
+    ROLE_SETTINGS,
+    STACK_SET_FIELDS,
+    TARGET_FIELDS,
+)
 from developer_roles.config.model import (
     ConfigError,
     ManagedPolicyRef,
@@ -31,7 +46,7 @@ from developer_roles.config.model import (
     Target,
     TrustSpec,
 )
-from developer_roles.config.schema import INVALID
+from developer_roles.config.schema import INVALID, build
 
 __all__ = [
     "APP_TAG_KEY",
@@ -55,7 +70,8 @@ CONTEXT_FILE_KEY = "developerRolesFile"
 # The tag the app adds to every role (stacks.developer_roles_stack.PRINCIPAL_TAG; a test keeps
 # the two equal), with the role's label as its value.
 APP_TAG_KEY = "developer-role:principal"
-OVERRIDE_KEYS = ("maxSessionDuration", "maxMfaAge", "requireSourceIdentity", "permissionsBoundary")
+# The settings a principal or group may set for itself instead of 'defaults' (tags add up).
+OVERRIDE_KEYS = tuple(spec.key for spec in OVERRIDES if spec.key != "tags")
 
 
 def load_config(context_value: object, file_value: object, base_dir: Path) -> RolesConfig:
@@ -120,6 +136,8 @@ def validate(raw: object, source: str = "configuration") -> RolesConfig:
         )
     max_length: int = clean["maxTrustPolicyLength"]
     problems += _trust_lengths(roles, max_length)
+    problems += _policy_counts(placed, clean["maxManagedPoliciesPerRole"])
+    problems += _policy_accounts(clean, defaults, targets)
     pipeline, stack_set = _deployment(clean.get("deployment"), targets, problems)
     if clean.get("identityAccount") and any(t.account is None for t in targets) and not stack_set:
         problems.append(
@@ -129,15 +147,12 @@ def validate(raw: object, source: str = "configuration") -> RolesConfig:
 
     if problems:
         raise ConfigError(problems, source)
-    return RolesConfig(
+    return build(
+        RolesConfig,
+        CONFIG_FIELDS,
+        clean,
         roles=tuple(roles),
         targets=targets,
-        identity_account=clean.get("identityAccount"),
-        role_prefix=prefix,
-        path=role_path,
-        max_roles_per_account=quota,
-        max_trust_policy_length=max_length,
-        stack_count=clean.get("stackCount"),
         pipeline=pipeline,
         stack_set=stack_set,
     )
@@ -147,14 +162,14 @@ def _targets(
     raw: Mapping[str, Any], clean: Mapping[str, Any], problems: list[str]
 ) -> tuple[Target, ...]:
     if "targets" not in raw:
-        return (Target(clean.get("account"), clean.get("region")),)
+        return (build(Target, TARGET_FIELDS, clean),)
     if "account" in raw or "region" in raw:
         problems.append("targets: give either 'account'/'region' or 'targets', not both")
     targets: list[Target] = []
     for index, entry in enumerate(clean.get("targets") or []):
         if entry is INVALID:
             continue
-        target = Target(entry["account"], entry["region"])
+        target = build(Target, TARGET_FIELDS, entry)
         if target in targets:
             problems.append(f"targets[{index}]: {target.account}/{target.region} is listed twice")
         targets.append(target)
@@ -195,6 +210,9 @@ def _principal_role(entry: Any, where: str, common: _Common) -> RoleSpec:
     if isinstance(entry, PrincipalArn):
         entry = {"arn": entry}
     principal: PrincipalArn = entry["arn"]
+    serial = entry.get("mfaSerial")
+    if serial and (problem := mfa_serial_account_problem(serial, principal.arn)):
+        common.problems.append(f"{where}.mfaSerial: {problem}")
     return _role(
         entry,
         where,
@@ -264,7 +282,10 @@ def _role(
             )
     tags = {**defaults["tags"], **(entry.get("tags") or {})}
     problems += _tag_problems(tags, where, label)
-    return RoleSpec(
+    return build(
+        RoleSpec,
+        ROLE_SETTINGS,
+        {**settings, "tags": tags},
         key=key,
         construct_id=construct_id,
         label=label,
@@ -272,14 +293,7 @@ def _role(
         partition=partition,
         role_name=role_name,
         path=common.path,
-        max_session_seconds=settings["maxSessionDuration"],
-        max_mfa_age_seconds=settings["maxMfaAge"],
-        require_source_identity=settings["requireSourceIdentity"],
         managed_policies=tuple(defaults["managedPolicies"]) + tuple(extra),
-        permissions_boundary=(
-            settings["permissionsBoundary"].name_or_arn if settings["permissionsBoundary"] else None
-        ),
-        tags=tags,
         principal=principal,
         mfa_serial=mfa_serial,
     )
@@ -409,6 +423,58 @@ def _trust_lengths(roles: list[RoleSpec], limit: int) -> list[str]:
     return problems
 
 
+def _policy_counts(placed: list[tuple[str, RoleSpec]], quota: int) -> list[str]:
+    """IAM attaches at most the account's quota of managed policies to a role (the permissions
+    boundary does not count)."""
+    problems = []
+    for where, spec in placed:
+        count = len(spec.managed_policies)
+        if count > quota:
+            problems.append(
+                f"{where}: {count} managed policies ('managedPolicies' of defaults and its "
+                f"'extraManagedPolicies') exceed IAM's quota of {quota} per role "
+                "(maxManagedPoliciesPerRole); drop some, or have the account's quota raised in "
+                "Service Quotas (at most 20) and set maxManagedPoliciesPerRole to it"
+            )
+    return problems
+
+
+def _policy_arns(entry: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    """(location, ARN) of the policies a principal, group or 'defaults' names by ARN."""
+    found = []
+    for key in ("managedPolicies", "extraManagedPolicies"):
+        for index, item in enumerate(entry.get(key) or []):
+            ref = item["policy"] if isinstance(item, Mapping) else item
+            if isinstance(ref, ManagedPolicyRef):
+                found.append((f"{where}.{key}[{index}]", ref.name_or_arn))
+    boundary = entry.get("permissionsBoundary")
+    if isinstance(boundary, str):
+        found.append((f"{where}.permissionsBoundary", boundary))
+    return found
+
+
+def _policy_accounts(
+    clean: Mapping[str, Any], defaults: Mapping[str, Any], targets: tuple[Target, ...]
+) -> list[str]:
+    """A role can attach only AWS managed policies and customer managed policies of its own
+    account (checked for every target whose account is known)."""
+    accounts = sorted({target.account for target in targets if target.account})
+    found = _policy_arns(
+        {**clean["defaults"], "managedPolicies": defaults["managedPolicies"]}, "defaults"
+    )
+    for list_key in ("principals", "groups"):
+        for index, entry in enumerate(clean[list_key]):
+            if isinstance(entry, Mapping):
+                found += _policy_arns(entry, f"{list_key}[{index}]")
+    problems = []
+    for location, arn in found:
+        for account in accounts:
+            if problem := customer_policy_account_problem(arn, account):
+                problems.append(f"{location}: {problem}")
+                break
+    return problems
+
+
 def _deployment(
     deployment: Mapping[str, Any] | None, targets: tuple[Target, ...], problems: list[str]
 ) -> tuple[PipelineSpec | None, StackSetSpec | None]:
@@ -416,17 +482,11 @@ def _deployment(
         return None, None
     pipeline = stack_set = None
     if (spec := deployment.get("pipeline")) and spec is not INVALID:
-        keys = ("connectionArn", "repository", "branch", "account", "region")
-        pipeline = PipelineSpec(*[spec[key] for key in keys])
+        pipeline = build(PipelineSpec, PIPELINE_FIELDS, spec)
     if "pipeline" in deployment and any(t.account is None or t.region is None for t in targets):
         problems.append(
             "deployment.pipeline: every target needs an explicit account and region (use 'targets')"
         )
     if (spec := deployment.get("stackSet")) and spec is not INVALID:
-        stack_set = StackSetSpec(
-            tuple(u for u in spec["organizationalUnitIds"] if u is not INVALID),
-            tuple(r for r in spec["regions"] if r is not INVALID),
-            spec.get("account"),
-            spec.get("region"),
-        )
+        stack_set = build(StackSetSpec, STACK_SET_FIELDS, spec)
     return pipeline, stack_set

@@ -1,58 +1,55 @@
-"""The validated configuration, as immutable data."""
+"""The data the stacks receive: the one place each configuration key is declared.
+
+An attribute that a configuration key sets is declared with :func:`config_key`: the key, its
+kind, its description and its default stand next to the attribute's name and type. The format
+(:mod:`developer_roles.config.format`) builds the configuration's objects from these
+declarations, so the checks, the defaults, the JSON Schema and the README's reference all come
+from here. Adding a key is one line in one of these classes (``make config-schema``
+regenerates the schema and the reference). Attributes without a key are derived by the loader
+(which roles, their trust, their names).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from developer_role.iam_rules import (
+    MAX_MANAGED_POLICIES_PER_ROLE,
+    MAX_MANAGED_POLICIES_QUOTA,
+    MAX_ROLES_PER_ACCOUNT,
+    MAX_ROLES_QUOTA,
+    MAX_SESSION_SECONDS,
+    MAX_TRUST_POLICY_LENGTH,
+    MAX_TRUST_POLICY_QUOTA,
+    NAME_CHARS,
+    PATH,
+)
+from developer_role.validation import mfa_age_error, session_duration_error
+from developer_roles.config.fields import (
+    ACCOUNT_ID,
+    BOUNDARY,
+    REGION_NAME,
+    TAGS,
+    parse_role_path,
+    parse_role_prefix,
+)
+from developer_roles.config.schema import Boolean, Duration, Integer, ListOf, Text
+from developer_roles.config.schema import key as config_key
+from developer_roles.config.values import ConfigError, ManagedPolicyRef, PrincipalArn
 
-class ConfigError(ValueError):
-    """A configuration with one or more problems; ``problems`` lists them all."""
-
-    def __init__(self, problems: Sequence[str], source: str = "configuration") -> None:
-        self.problems = list(problems)
-        self.source = source
-        super().__init__(self.report())
-
-    def report(self, consequence: str = "nothing was synthesized") -> str:
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.source}: {count} {noun}; {consequence}:"]
-        lines += [f"  - {problem}" for problem in self.problems]
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class ManagedPolicyRef:
-    """An AWS managed policy by name, or any managed policy by ARN."""
-
-    name_or_arn: str
-    reason: str | None = None
-
-    @property
-    def is_aws_managed(self) -> bool:
-        return ":iam::aws:policy/" in self.name_or_arn or not self.name_or_arn.startswith("arn:")
-
-
-@dataclass(frozen=True)
-class PrincipalArn:
-    arn: str
-    partition: str
-    account: str
-    kind: str
-    path: str
-    name: str
-
-    @property
-    def construct_id(self) -> str:
-        """An ID that derives from the principal alone: never from its position in a list.
-
-        A space cannot occur in an IAM name or path, so the ID is unique per ARN.
-        """
-        parts = [self.kind.capitalize(), self.name, self.account, *self.path.strip("/").split("/")]
-        if self.partition != "aws":
-            parts.append(self.partition)
-        return " ".join(part for part in parts if part)
+__all__ = [
+    "ConfigError",
+    "ManagedPolicyRef",
+    "PipelineSpec",
+    "PrincipalArn",
+    "RoleSettings",
+    "RoleSpec",
+    "RolesConfig",
+    "StackSetSpec",
+    "Target",
+    "TrustSpec",
+]
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,46 @@ class TrustSpec:
     org_id: str | None = None
 
 
-@dataclass(frozen=True)
-class RoleSpec:
+@dataclass(frozen=True, kw_only=True)
+class RoleSettings:
+    """Settings of every role: 'defaults' gives them, a principal or group may override each."""
+
+    max_session_seconds: int = config_key(
+        "maxSessionDuration",
+        Duration(session_duration_error, 3600, MAX_SESSION_SECONDS),
+        "longest session of the role: 1h to 12h",
+        default=3600,
+    )
+    max_mfa_age_seconds: int = config_key(
+        "maxMfaAge",
+        Duration(mfa_age_error, 1, MAX_SESSION_SECONDS),
+        "how old the MFA sign-in may be (aws:MultiFactorAuthAge): 1 second to 12h",
+        default=3600,
+    )
+    require_source_identity: bool = config_key(
+        "requireSourceIdentity",
+        Boolean(),
+        "callers must set a source identity (sts:SourceIdentity)",
+        default=False,
+    )
+    permissions_boundary: str | None = config_key(
+        "permissionsBoundary",
+        BOUNDARY,
+        "managed policy that bounds the role's permissions; null for none",
+        nullable=True,
+        default=None,
+    )
+    tags: Mapping[str, str] = config_key(
+        "tags",
+        TAGS,
+        "tags on the role (IAM's tag rules; with the app's own tag at most 50 per role), "
+        "added to those of 'defaults'",
+        default={},
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleSpec(RoleSettings):
     """Everything needed to declare one developer role.
 
     ``key`` identifies the role across configuration changes (the principal's ARN, or
@@ -79,12 +114,7 @@ class RoleSpec:
     partition: str
     role_name: str
     path: str
-    max_session_seconds: int
-    max_mfa_age_seconds: int
-    require_source_identity: bool
     managed_policies: tuple[ManagedPolicyRef, ...]
-    permissions_boundary: str | None
-    tags: Mapping[str, str]
     principal: PrincipalArn | None = None
     mfa_serial: str | None = None
 
@@ -93,41 +123,134 @@ class RoleSpec:
 class Target:
     """An account and region the developer roles are deployed to (either may be unknown)."""
 
-    account: str | None = None
-    region: str | None = None
+    account: str | None = config_key(
+        "account", ACCOUNT_ID, "the account the roles go to", required=True, absent=None
+    )
+    region: str | None = config_key(
+        "region", REGION_NAME, "the region of its stacks", required=True, absent=None
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PipelineSpec:
     """A CDK Pipelines pipeline that deploys the roles to every target as a stage."""
 
-    connection_arn: str
-    repository: str
-    branch: str
-    account: str
-    region: str
+    connection_arn: str = config_key(
+        "connectionArn",
+        Text(
+            "a CodeConnections ARN",
+            r"arn:[a-z-]+:(?:codestar-connections|codeconnections):[\x21-\x7e]+",
+        ),
+        "the CodeConnections connection to the repository",
+        required=True,
+    )
+    repository: str = config_key(
+        "repository",
+        Text("'owner/repository'", r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"),
+        "the repository",
+        required=True,
+    )
+    branch: str = config_key(
+        "branch", Text("a branch", r"[\x21-\x7e]{1,255}"), "the branch", required=True
+    )
+    account: str = config_key("account", ACCOUNT_ID, "the pipeline's account", required=True)
+    region: str = config_key("region", REGION_NAME, "the pipeline's region", required=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StackSetSpec:
     """A service-managed StackSet that rolls the roles out to organisational units."""
 
-    organizational_unit_ids: tuple[str, ...]
-    regions: tuple[str, ...]
-    account: str | None
-    region: str | None
+    organizational_unit_ids: tuple[str, ...] = config_key(
+        "organizationalUnitIds",
+        ListOf(
+            Text(
+                "an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)",
+                "ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}",
+            ),
+            "a list of OU IDs",
+            min_items=1,
+        ),
+        "the organisational units whose accounts get the roles",
+        required=True,
+    )
+    regions: tuple[str, ...] = config_key(
+        "regions",
+        ListOf(
+            REGION_NAME,
+            "a list of one region",
+            min_items=1,
+            max_items=1,
+            too_many="must name exactly one region; IAM roles are global, so the same role "
+            "in two regions of an account would collide",
+        ),
+        "the one region of the stack instances",
+        required=True,
+    )
+    account: str | None = config_key(
+        "account", ACCOUNT_ID, "the account of the StackSet stack", absent=None
+    )
+    region: str | None = config_key(
+        "region", REGION_NAME, "the region of the StackSet stack", absent=None
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RolesConfig:
+    """The whole configuration, as the app and the operators' commands use it."""
+
     roles: tuple[RoleSpec, ...]
-    targets: tuple[Target, ...] = (Target(),)
-    identity_account: str | None = None
-    role_prefix: str = "PowerUser-"
-    path: str = "/developers/"
-    max_roles_per_account: int = 1000
-    max_trust_policy_length: int = 2048
-    stack_count: int | None = None
+    targets: tuple[Target, ...]
+    identity_account: str | None = config_key(
+        "identityAccount",
+        ACCOUNT_ID,
+        "the account of the developers' IAM users (adds the identity side)",
+        absent=None,
+    )
+    role_prefix: str = config_key(
+        "rolePrefix",
+        Text("a role name prefix", f"[{NAME_CHARS}]{{0,63}}", parse=parse_role_prefix),
+        "role name = prefix + principal name",
+        default="PowerUser-",
+    )
+    path: str = config_key(
+        "path",
+        Text("an IAM path", PATH, max_length=512, parse=parse_role_path),
+        "the roles' IAM path",
+        default="/developers/",
+    )
+    max_roles_per_account: int = config_key(
+        "maxRolesPerAccount",
+        Integer(1, MAX_ROLES_QUOTA, "IAM's role quota per account can be raised to 5,000"),
+        "the account's IAM role quota",
+        default=MAX_ROLES_PER_ACCOUNT,
+    )
+    max_trust_policy_length: int = config_key(
+        "maxTrustPolicyLength",
+        Integer(
+            1,
+            MAX_TRUST_POLICY_QUOTA,
+            "IAM's role trust policy length quota can be raised to 4,096 characters",
+        ),
+        "the account's trust policy length quota",
+        default=MAX_TRUST_POLICY_LENGTH,
+    )
+    max_managed_policies_per_role: int = config_key(
+        "maxManagedPoliciesPerRole",
+        Integer(
+            1,
+            MAX_MANAGED_POLICIES_QUOTA,
+            "IAM's quota of managed policies per role can be raised to 20",
+        ),
+        "the account's quota of managed policies per role (after a raise in Service Quotas)",
+        default=MAX_MANAGED_POLICIES_PER_ROLE,
+    )
+    stack_count: int | None = config_key(
+        "stackCount",
+        Integer(1, 200, "the roles of one target go in 1 to 200 stacks"),
+        "number of stacks per target (default: from the role quota)",
+        absent=None,
+    )
     pipeline: PipelineSpec | None = None
     stack_set: StackSetSpec | None = None
 
