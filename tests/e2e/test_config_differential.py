@@ -55,7 +55,6 @@ AWS_POLICIES = [
     "AmazonDynamoDBReadOnlyAccess",
     "AmazonRDSReadOnlyAccess",
 ]
-NOT_ENFORCED = "docs/local-aws.md: not enforced by the local AWS"
 
 
 def configuration(**keys: Any) -> dict[str, Any]:
@@ -95,7 +94,6 @@ class Row:
     role: dict[str, Any] = field(default_factory=dict)  # AWS::IAM::Role properties
     other_role: dict[str, Any] | None = None  # a second role in the same template
     quota_at_current_count: str = ""  # a local quota set to what the account already has
-    waits: str = ""  # why the local AWS does not refuse it (a strict expected failure)
 
     def template(self) -> dict[str, Any]:
         roles = [self.role] + ([self.other_role] if self.other_role is not None else [])
@@ -145,7 +143,6 @@ ROWS = {
         "already exists",
         role={"RoleName": "PowerUser-Alice"},
         other_role={"RoleName": "poweruser-alice"},
-        waits=f"{NOT_ENFORCED} (a name differing only in case needs a scan of all roles)",
     ),
     "role-path": Row(
         configuration(path="/developers"),
@@ -268,7 +265,6 @@ ROWS = {
                 "arn:aws:iam::aws:policy/aws-service-role/APIGatewayServiceRolePolicy"
             ]
         },
-        waits=f"{NOT_ENFORCED} (PolicyNotAttachable)",
     ),
     "boundary-arn-of-a-role": Row(
         configuration(defaults={"permissionsBoundary": f"arn:aws:iam::{ACCOUNT}:role/boundary"}),
@@ -315,7 +311,6 @@ ROWS = {
         "ValidationError",
         r"satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
         role={"Tags": [{"Key": "owner", "Value": "alice, bob"}]},
-        waits=f"{NOT_ENFORCED} (moto checks a tag value's length, not its characters)",
     ),
     "more-than-50-tags": Row(
         configuration(defaults={"tags": {f"tag{n}": "x" for n in range(50)}}),
@@ -406,12 +401,6 @@ def test_every_configurable_rule_of_the_local_aws_table_has_its_rows() -> None:
     assert listed == set(ROWS)
 
 
-def expected(name: str, row: Row) -> Any:
-    if not row.waits:
-        return pytest.param(row, id=name)
-    return pytest.param(row, id=name, marks=pytest.mark.xfail(strict=True, reason=row.waits))
-
-
 @pytest.mark.parametrize("row", [pytest.param(row, id=name) for name, row in ROWS.items()])
 def test_a_configuration_that_breaks_the_rule_is_refused_before_synthesis(row: Row) -> None:
     with pytest.raises(ConfigError) as raised:
@@ -440,7 +429,7 @@ def quota_at_current_count(
         local_aws.set_quota("RolesPerAccount", MAX_ROLES_PER_ACCOUNT)
 
 
-@pytest.mark.parametrize("row", [expected(name, row) for name, row in ROWS.items()])
+@pytest.mark.parametrize("row", [pytest.param(row, id=name) for name, row in ROWS.items()])
 @pytest.mark.usefixtures("quota_at_current_count")
 def test_a_template_that_breaks_the_rule_fails_to_deploy_with_aws_error(
     row: Row, local_aws: LocalAwsEnv

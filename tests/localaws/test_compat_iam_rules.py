@@ -77,6 +77,26 @@ class Rule:
 
 
 ROLE_RULES = {
+    "tag-value-with-a-comma": Rule(
+        "iam_tag_value_characters",
+        {"Tags": [{"Key": "owner", "Value": "alice, bob"}]},
+        "ValidationError",
+        lambda name: validation(
+            "alice, bob",
+            "tags.X.member.value",
+            r"satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
+        ),
+    ),
+    "service-linked-role-policy": Rule(
+        "iam_policy_not_attachable",
+        {
+            "ManagedPolicyArns": [
+                "arn:aws:iam::aws:policy/aws-service-role/APIGatewayServiceRolePolicy"
+            ]
+        },
+        "PolicyNotAttachable",
+        lambda name: "Cannot attach a Service Role Policy to a Customer Role.",
+    ),
     "name-65-characters": Rule(
         "iam_role_name",
         {"RoleName": "r" * 65},
@@ -418,3 +438,24 @@ def test_template_with_501_resources_is_refused(aws, unique):
         "ValidationError",
         "Template format error: Number of resources, 501, is greater than maximum allowed, 500",
     )
+
+
+def test_create_role_refuses_a_name_differing_only_in_case(aws, unique):
+    iam = aws.client("iam")
+    policy = json.dumps(trust(ROOT))
+    iam.create_role(RoleName=f"{unique}-Dev", AssumeRolePolicyDocument=policy)
+    refusal = error_of(iam.create_role, RoleName=f"{unique}-dev", AssumeRolePolicyDocument=policy)
+    assert refusal == (
+        "EntityAlreadyExists",
+        f"Role with name {unique}-dev already exists.",
+    )
+
+
+def test_without_the_fix_moto_creates_a_name_differing_only_in_case(aws, unique):
+    iam = aws.client("iam")
+    policy = json.dumps(trust(ROOT))
+    iam.create_role(RoleName=f"{unique}-Dev", AssumeRolePolicyDocument=policy)
+    with aws.fix_disabled("iam_role_name_case"):
+        iam.create_role(RoleName=f"{unique}-dev", AssumeRolePolicyDocument=policy)
+    names = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert {f"{unique}-Dev", f"{unique}-dev"} <= names

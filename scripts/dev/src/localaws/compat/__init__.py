@@ -35,13 +35,16 @@ from localaws.compat import (
     iam_managed_policies_per_role,
     iam_managed_policies_per_user,
     iam_permissions_boundary_exists,
+    iam_policy_not_attachable,
     iam_role_description,
     iam_role_inline_policy_size,
     iam_role_max_session_duration,
     iam_role_name,
+    iam_role_name_case,
     iam_role_path,
     iam_roles_per_account,
     iam_tag_reserved_prefix,
+    iam_tag_value_characters,
     iam_trust_policy_size,
     iam_trust_principal_exists,
     iam_trust_principal_valid,
@@ -60,6 +63,7 @@ MODULES: list[ModuleType] = [
     # IAM: the API's rules, which CloudFormation's AWS::IAM::Role meets through the same
     # backend calls (role_checks, trust_checks, attach_checks)
     iam_role_name,
+    iam_role_name_case,
     iam_role_path,
     iam_role_description,
     iam_role_max_session_duration,
@@ -70,8 +74,10 @@ MODULES: list[ModuleType] = [
     iam_managed_policies_per_role,
     iam_managed_policies_per_user,
     iam_permissions_boundary_exists,
+    iam_policy_not_attachable,
     iam_role_inline_policy_size,
     iam_tag_reserved_prefix,
+    iam_tag_value_characters,
     iam_list_mfa_devices_caller,
     # CloudFormation: AWS::IAM::Role (create: inline policies first; update before managed
     # policies, which sync after every create and update)
