@@ -256,7 +256,7 @@ def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
         ),
         pytest.param(
             {"principals": ["*"]},
-            "principals: '*' has a wildcard; name one IAM user or role",
+            "principals: '*' has a wildcard, which IAM refuses in a trust policy's Principal",
             id="wildcard-principal",
         ),
         pytest.param(
@@ -480,3 +480,10 @@ def test_a_whole_account_iam_accepts_is_accepted(principal):
     DeveloperRole(stack, "Dev", principals=[principal])
     trust = Template.from_stack(stack).find_resources("AWS::IAM::Role")
     assert principal in json.dumps(trust)
+
+
+def test_the_deprecated_id_keyword_warns_at_the_callers_line():
+    stack = Stack(App(), "S")
+    with pytest.warns(DeprecationWarning, match=r"id_=\.\.\.\) is deprecated") as caught:
+        DeveloperRole(stack, id_="Old", principals=["arn:aws:iam::111111111111:user/alice"])
+    assert caught[0].filename == __file__  # Python shows it by default only when it is here

@@ -185,10 +185,16 @@ def principal_arn_problem(value: str, *, whole_account: bool = False) -> str | N
     principal in policy"); ``*`` is valid IAM but never a developer role's principal. A whole
     account (its ID or root ARN) is valid IAM too: the construct accepts it with
     ``whole_account=True``; the app's configuration, which gives each principal its own role,
-    does not. The message starts with the value, as the configuration shows it.
+    does not. The message starts with the value, as the configuration shows it, and names
+    the way out in the caller's words (the construct's props, or the configuration's keys).
     """
     shown = repr(value)
     if "*" in value or "?" in value:
+        if whole_account:
+            return (
+                f"{shown} has a wildcard, which IAM refuses in a trust policy's Principal; name "
+                "IAM users, roles or accounts, or select principals with principal_arn_patterns"
+            )
         return (
             f"{shown} has a wildcard; name one IAM user or role (or use a group's "
             "'principalArnPatterns')"
@@ -215,8 +221,9 @@ def principal_arn_problem(value: str, *, whole_account: bool = False) -> str | N
         )
     match = PRINCIPAL_ARN.fullmatch(value)
     if match is None or match["partition"] not in PARTITIONS or len(match["path"]) > 512:
+        accounts = "an account ID, arn:PARTITION:iam::ACCOUNT:root, " if whole_account else ""
         return (
-            f"{shown} is not an IAM user or role ARN; expected "
+            f"{shown} is not an IAM user or role ARN; expected {accounts}"
             "arn:PARTITION:iam::ACCOUNT:user/NAME or arn:PARTITION:iam::ACCOUNT:role/NAME "
             "(a name is 1 to 64 ASCII letters, digits or + = , . @ _ -)"
         )

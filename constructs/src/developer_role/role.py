@@ -283,7 +283,9 @@ def _construct_id(id_: str | None, old: str | None) -> str:
             "DeveloperRole(scope, id_=...) is deprecated; use DeveloperRole(scope, id=...) or "
             "the ID as the second argument, like every CDK construct (id_ goes in 0.4)",
             DeprecationWarning,
-            stacklevel=3,
+            # the caller's line: _construct_id <- DeveloperRole.__init__ <- jsii's constructor
+            # wrapper <- the app (so Python shows it by default, as for any deprecation)
+            stacklevel=4,
         )
         return old
     if id_ is None:
