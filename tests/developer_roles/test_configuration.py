@@ -77,3 +77,12 @@ def test_a_missing_configuration_file_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match=r"typo\.yaml: no such configuration file"):
         load(Path("typo.yaml"), tmp_path)
     assert not (tmp_path / "typo.yaml").exists()
+
+
+def test_no_cdk_json_and_no_config_says_where_to_run(tmp_path):
+    with pytest.raises(BadInput) as caught:
+        load(None, tmp_path)
+    assert str(caught.value) == (
+        f"no cdk.json in {tmp_path}: run the command in the app's folder (the one with "
+        "cdk.json), or pass --config FILE"
+    )

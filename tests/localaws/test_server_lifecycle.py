@@ -202,3 +202,21 @@ def test_env_without_a_server_prints_nothing_to_eval_and_fails(tmp_path):
     )
     assert (process.returncode, process.stdout) == (1, "")
     assert process.stderr.strip() == "local AWS: not running"
+
+
+def test_env_acts_in_the_one_account_the_server_was_started_for(tmp_path):
+    state_dir = tmp_path / "state"
+    code, out = run_cli("start", "--account", "222222222222", state_dir=state_dir)
+    assert code == 0, out
+    try:
+        script = (
+            f'eval "$({sys.executable} -m localaws env --state-dir {state_dir})" && '
+            f"{sys.executable} -c \"import boto3; print(boto3.client('sts')"
+            ".get_caller_identity()['Account'])\""
+        )
+        done = subprocess.run(
+            ["bash", "-c", script], env=dict(os.environ), capture_output=True, text=True, timeout=90
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "222222222222"), done.stderr
+    finally:
+        run_cli("stop", state_dir=state_dir)

@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         dest="accounts",
         help=f"start: account to create an admin user in (repeatable; default {DEFAULT_ACCOUNT}); "
-        "env: the account to act in",
+        "env: the account to act in (default: the only account started, else "
+        f"{DEFAULT_ACCOUNT})",
     )
     parser.add_argument("--region", default=DEFAULT_REGION)
     # Internal: the state directory's lock, taken by `start` and handed to its `serve` child.
@@ -101,7 +102,10 @@ def main(argv: list[str]) -> int:
             print(f"local AWS running: {found.endpoint_url} (pid {found.pid})")
             return 0
         if args.command == "env":
-            return _print_env(found, accounts[0])
+            # without --account: the account the server was started for, when it has one
+            started = sorted(found.state.admins)
+            default = started[0] if not args.accounts and len(started) == 1 else accounts[0]
+            return _print_env(found, default)
         found.stop()
         print(f"local AWS stopped (pid {found.pid})")
         return 0

@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None, who: Callable[[str | None], str] = calle
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     write_atomically(path, added)
-    print(f"added {principal} to {path}; run `make synth` to see its role")
+    print(f"added {principal} to {path}; run `make synth CONFIG={path}` to see its role")
     return EXIT_ADDED
 
 

@@ -37,6 +37,11 @@ def load(config_path: Path | None, base: Path | None = None) -> RolesConfig:
                 "one, run `developer-roles add-me --config FILE --new`)"
             )
         return load_config(None, str(config_path), base)
+    if not (base / "cdk.json").is_file():
+        raise BadInput(
+            f"no cdk.json in {base}: run the command in the app's folder (the one with "
+            "cdk.json), or pass --config FILE"
+        )
     try:
         context = json.loads((base / "cdk.json").read_text(encoding="utf-8"))["context"]
     except (OSError, ValueError, KeyError) as error:
