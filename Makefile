@@ -90,7 +90,7 @@ add-me: setup
 ## config-schema: regenerate schema/developer-roles.schema.json and the README's configuration reference
 .PHONY: config-schema managed-policies
 config-schema: setup
-	$(PY) -m developer_roles.config.format
+	$(PY) -m devtools.config_schema
 
 ## managed-policies: refresh stacks/data/aws-managed-policies.txt from moto's snapshot of AWS's managed policies
 managed-policies: setup

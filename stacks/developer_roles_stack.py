@@ -67,6 +67,7 @@ class DeveloperRolesStack(Stack):
                 else None
             ),
             require_source_identity=spec.require_source_identity,
+            allow_session_tags=spec.allow_session_tags,
             role_name=spec.role_name,
             path=spec.path,
             description=f"PowerUser developer role for {spec.label}; requires MFA"[:1000],

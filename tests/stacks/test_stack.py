@@ -169,3 +169,16 @@ def test_the_construct_alone_is_flagged_without_the_stack_acknowledgment() -> No
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+def test_allow_session_tags_lets_callers_tag_the_session_under_the_mfa_conditions(
+    synth: Synth,
+) -> None:
+    template = synth([ALICE, {"arn": BOB, "allowSessionTags": True}])
+    _, alice = role_named(template, "PowerUser-alice")
+    _, bob = role_named(template, "PowerUser-bob")
+    (alice_statement,) = alice["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    (bob_statement,) = bob["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert "sts:TagSession" not in alice_statement["Action"]
+    assert "sts:TagSession" in bob_statement["Action"]
+    assert bob_statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}

@@ -6,7 +6,7 @@ roles and targets from (``principals``, ``groups``, ``defaults``, ``targets``, .
 validator (:mod:`developer_roles.config`) checks a configuration against :data:`FORMAT` and then
 applies the rules that span fields; the published JSON Schema
 (``schema/developer-roles.schema.json``) and the README's reference are generated from it
-(``python -m developer_roles.config.format``, ``make config-schema``), and tests keep them current.
+(``make config-schema``, which runs ``python -m devtools.config_schema``), and tests keep them current.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def readme_with_reference(readme: str) -> str:
 def main(argv: list[str]) -> int:
     """Write the schema file and the README's reference (``make config-schema``)."""
     if argv:
-        print("usage: python -m developer_roles.config.format", file=sys.stderr)
+        print("usage: python -m devtools.config_schema (make config-schema)", file=sys.stderr)
         return 2
     SCHEMA_FILE.parent.mkdir(exist_ok=True)
     SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")

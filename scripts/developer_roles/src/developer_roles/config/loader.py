@@ -411,6 +411,7 @@ def _trust_lengths(roles: list[RoleSpec], limit: int) -> list[str]:
             principal_org_id=spec.trust.org_id,
             max_mfa_age_seconds=spec.max_mfa_age_seconds,
             require_source_identity=spec.require_source_identity,
+            session_tags=spec.allow_session_tags,
         )
         length = policy_length(document)
         if length > limit:

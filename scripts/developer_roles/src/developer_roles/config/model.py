@@ -83,6 +83,13 @@ class RoleSettings:
         "callers must set a source identity (sts:SourceIdentity)",
         default=False,
     )
+    allow_session_tags: bool = config_key(
+        "allowSessionTags",
+        Boolean(),
+        "callers may pass session tags (sts:TagSession under the same MFA conditions), as "
+        "mfa-assume --tag does",
+        default=False,
+    )
     permissions_boundary: str | None = config_key(
         "permissionsBoundary",
         BOUNDARY,
