@@ -17,6 +17,11 @@ from trustcheck.synth import synthesize
 VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
 
+# Tests run `make` as a person does, at the top level, also when `make test` started them:
+# a sub-make would prefix its messages with "make[1]:" (and inherit the parent's flags).
+for _name in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS"):
+    os.environ.pop(_name, None)
+
 # jsii starts `node` from PATH when the first CDK module is imported; Node 20 is unsupported.
 os.environ["PATH"] = os.pathsep.join(
     [str(VENV_BIN), str(REPO / "node_modules" / ".bin"), os.environ.get("PATH", "")]

@@ -6,7 +6,7 @@ roles and targets from (``principals``, ``groups``, ``defaults``, ``targets``, .
 validator (:mod:`developer_roles.config`) checks a configuration against :data:`FORMAT` and then
 applies the rules that span fields; the published JSON Schema
 (``schema/developer-roles.schema.json``) and the README's reference are generated from it
-(``make config-schema``, which runs ``python -m devtools.config_schema``), and tests keep them current.
+(``make config-schema``: ``python -m devtools.config_schema``), and tests keep them current.
 """
 
 from __future__ import annotations
