@@ -520,7 +520,9 @@ def probe_run(
     if app == "python":
         # The app's interpreter and its flags (``-O``), running this script's probe instead.
         interpreter = app_command("python")[:-1]
-        argv = [*interpreter, str(Path(__file__).resolve()), "--probe-python"]
+        # -m, from the app's folder (command.cwd): Python puts that folder on the path, as it
+        # does for the CDK CLI's `python app.py`, so the probe imports app.py and stacks/.
+        argv = [*interpreter, "-m", "devtools.bench_synth", "--probe-python"]
         argv += [str(marks_file)] + (["--no-nag"] if no_nag else [])
         if cprofile_file:
             argv += ["--cprofile-file", str(cprofile_file)]
