@@ -162,3 +162,40 @@ def test_helper_and_app_hold_the_same_partitions_and_limits() -> None:
     assert checks.MAX_ROLE_NAME_LENGTH == iam_rules.MAX_ROLE_NAME_LENGTH
     assert checks.MAX_DURATION == iam_rules.MAX_SESSION_SECONDS
     assert checks.MAX_MFA_AGE == iam_rules.MAX_SESSION_SECONDS
+
+
+# Tags: IAM's (roles: developer_role.iam_rules) and STS's (session tags: the helper) share
+# lengths and characters (API_Tag in both references); only IAM reserves the "aws:" prefix.
+TAG_KEYS = [
+    "team",
+    "k" * 128,
+    "k" * 129,
+    "",
+    "cost center",
+    "a:b/c=d+e-f@g_h.i",
+    "caf\u00e9",
+    "comma,",
+    "semi;",
+    "tab\t",
+    "\u00e9quipe",
+    "\u0661\u0662",
+]
+TAG_VALUES = ["platform", "", "v" * 256, "v" * 257, "alice, bob", "caf\u00e9", "x=y", "new\nline"]
+
+
+def helper_tag_ok(key: str, value: str) -> bool:
+    try:
+        checks.check_tag(f"{key}={value}", "from --tag")
+    except InputError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("key", [k for k in TAG_KEYS if "=" not in k], ids=repr)
+def test_helper_and_app_agree_on_tag_keys(key: str) -> None:
+    assert helper_tag_ok(key, "v") is (iam_rules.tag_key_problem(key) is None)
+
+
+@pytest.mark.parametrize("value", TAG_VALUES, ids=repr)
+def test_helper_and_app_agree_on_tag_values(value: str) -> None:
+    assert helper_tag_ok("team", value) is (iam_rules.tag_value_problem(value) is None)
