@@ -59,10 +59,13 @@ class Request(NamedTuple):
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
 
     def cache_key_parts(self, env: Mapping[str, str]) -> dict[str, str]:
-        """What makes two runs share cached credentials (see ``cache.key_for``)."""
+        """What makes two runs share cached credentials (see ``cache.key_for``): an entry
+        serves only a request for the same role, names, caller, endpoint, tags and duration
+        (so ``--duration-seconds 5h`` never gets an entry made for one hour)."""
         return {
-            "version": "1",
+            "version": "2",
             "role_arn": self.role_arn,
+            "duration_seconds": str(self.duration_seconds),
             "session_name": self.session_name or "<caller>",
             "source_identity": self.source_identity or "<caller>",
             "caller": self.base_id or profiles.base_fingerprint(self.base_profile, env),
