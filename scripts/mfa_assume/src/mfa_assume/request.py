@@ -54,6 +54,7 @@ class Request(NamedTuple):
     use_mfa_session: bool = False  # GetSessionToken once, then AssumeRole with that session
     base_id: str | None = None  # profiles.base_fingerprint, found while validating
     tags: tuple[tuple[str, str], ...] = ()  # session tags sent with AssumeRole
+    own_code_note: str | None = None  # said before the prompt: why no MFA session is used
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
