@@ -200,6 +200,15 @@ def test_session_duration_asks_a_code_and_sets_the_console_session_length(consol
         codes=1,
     )
     assert longer.status == 0, longer.terminal + longer.stderr
+    role_name = setup.role_arn.rsplit("/", 1)[1]
+    note = (  # why a code, on the terminal before the prompt
+        f"{role_name}: a console session of 4h needs role credentials that an MFA session "
+        "cannot give (AWS accepts --session-duration only without role chaining), so this "
+        "role asks for its own code"
+    )
+    assert note in longer.terminal, longer.terminal
+    assert longer.terminal.index(note) < longer.terminal.index("MFA code for")
+    assert "asks for its own code" not in first.terminal
     status, headers = follow(longer.stdout.strip())
     assert status == 302
     assert headers[SESSION_HEADER] == str(4 * 3600)

@@ -187,14 +187,22 @@ def test_four_hour_role_gets_four_hours_and_team_roles_share_one_code(local_aws,
     term.type(local_aws.fresh_totp(setup.developer))
     before_own = term.wait_for("TEAM-B-DONE")
     assert "MFA code for" not in before_own  # the second team role: no code
-    term.wait_for(prompt_for(setup.developer))  # the 4-hour role sends its own code
+    term.wait_for(  # why, on the terminal before the prompt
+        re.escape(
+            f"PowerUser-{DEVELOPER}: 4h is longer than an MFA session can give (role chaining "
+            "is limited to 1 hour), so this role asks for its own code"
+        )
+        + r"\s*"
+        + prompt_for(setup.developer)
+    )  # the 4-hour role sends its own code
     term.type(local_aws.fresh_totp(setup.developer))
     term.wait_for("EXIT=0")
     status, _ = term.finish()
     assert status == 0
     assert "FAILED" not in term.output, term.output
-    assert "role chaining" not in term.output
+    assert "STS refused" not in term.output  # no role-chaining refusal
     assert term.output.count("MFA code for") == 2, term.output
+    assert term.output.count("asks for its own code") == 1, term.output  # not the team roles
     for account in ACCOUNTS:
         assert f"arn:aws:sts::{account}:assumed-role/PowerUser-{TEAM}/" in term.output
     assert f"arn:aws:sts::{ACCOUNTS[0]}:assumed-role/PowerUser-{DEVELOPER}/" in term.output
@@ -255,3 +263,37 @@ def test_temporary_base_credentials_and_four_hours_are_refused_before_sts_naming
     assert "Use --duration-seconds 1h, or a source profile with your long-term access keys" in (
         term.output
     )
+
+
+def test_a_cached_session_serves_only_a_request_of_its_own_duration(local_aws, setup, shell):
+    """Cached 1-hour team credentials do not answer ``--duration-seconds 5h`` (STS refuses it:
+    exit 9), and cached 4-hour credentials do not answer ``--duration-seconds 1h`` (which the
+    MFA session serves)."""
+    team_mfa, own_mfa = f"{setup.team[0]}-mfa", f"{setup.own[0]}-mfa"
+    script = "; ".join(
+        [
+            f"mfa-assume --profile {team_mfa} > /dev/null; echo TEAM-EXIT=$?",
+            f"mfa-assume --profile {team_mfa} --duration-seconds 5h > /dev/null; echo LONG=$?",
+            f"mfa-assume --profile {own_mfa} > /dev/null; echo OWN-EXIT=$?",
+            f"mfa-assume --profile {own_mfa} --duration-seconds 1h --format json > short.json;"
+            " echo SHORT-EXIT=$?",
+        ]
+    )
+    term = shell(script, setup.profiles)
+    term.wait_for(prompt_for(setup.developer))  # the MFA session, for the team role
+    term.type(local_aws.fresh_totp(setup.developer))
+    term.wait_for("TEAM-EXIT=0")
+    term.wait_for(prompt_for(setup.developer))  # 5 hours: not the cached hour, its own code
+    term.type(local_aws.fresh_totp(setup.developer))
+    term.wait_for("LONG=9")
+    term.wait_for(prompt_for(setup.developer))  # the 4-hour role's own code
+    term.type(local_aws.fresh_totp(setup.developer))
+    term.wait_for("OWN-EXIT=0")
+    # 1 hour: not the cached 4 hours, but a role of the MFA session (no code)
+    assert "MFA code for" not in term.wait_for("SHORT-EXIT=0")
+    assert term.finish()[0] == 0
+    assert f"{5 * 3600} seconds is longer than" in term.output, term.output
+    printed = json.loads((Path(str(term.child.cwd)) / "short.json").read_text())
+    expires = dt.datetime.fromisoformat(printed["Expiration"].replace("Z", "+00:00"))
+    left = expires.timestamp() - local_aws.server_time()
+    assert 3600 - 300 < left <= 3600  # one hour, not the cached four

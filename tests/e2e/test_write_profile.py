@@ -30,6 +30,7 @@ pytestmark = [
 EXIT_INVALID_INPUT = 2
 ROLE_NAME = "WriteProfileE2E"
 PROFILE = "dev-mfa"
+PROCESS_PROFILE = "dev"
 
 
 @dataclass
@@ -49,6 +50,9 @@ def setup(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> I
     config = (
         f"[profile {PROFILE}]\nrole_arn = {role['Role']['Arn']}\nsource_profile = default\n"
         f"mfa_serial = {developer.mfa_serial}\nregion = {local_aws.region}\n"
+        # as synthesis writes it: NAME runs the helper for NAME-mfa, the role profile
+        f"[profile {PROCESS_PROFILE}]\n"
+        f"credential_process = mfa-assume --profile {PROFILE} --format json\n"
     )
     home = write_aws_files(tmp_path_factory.mktemp("write-profile-home"), config, developer)
     try:
@@ -106,3 +110,19 @@ def test_a_profile_of_its_own_gets_the_role_and_the_keys_stay(local_aws, setup):
     assert credentials.read_text().startswith(before)
     assert f":assumed-role/{ROLE_NAME}/" in caller(setup, "--profile", "dev-temp")
     assert caller(setup) == setup.developer.arn
+
+
+def test_the_suggested_name_is_one_that_would_be_accepted(local_aws, setup):
+    """``dev`` gets its credentials from credential_process and ``dev-mfa`` is the role
+    profile: the refusal suggests ``dev-temp``, and that name is then written."""
+    credentials = setup.home / ".aws" / "credentials"
+    before = credentials.read_bytes()
+    code = local_aws.fresh_totp(setup.developer)
+    refused = run(setup, "--profile", PROFILE, "--token-code", code, "--write-profile", "dev")
+    assert refused.returncode == EXIT_INVALID_INPUT
+    assert refused.stderr.startswith("mfa-assume: will not write profile 'dev': it gets its ")
+    assert refused.stderr.endswith("; choose another name, e.g. --write-profile dev-temp\n")
+    assert credentials.read_bytes() == before
+    done = run(setup, "--profile", PROFILE, "--token-code", code, "--write-profile", "dev-temp")
+    assert done.returncode == 0, done.stderr
+    assert f":assumed-role/{ROLE_NAME}/" in caller(setup, "--profile", "dev-temp")

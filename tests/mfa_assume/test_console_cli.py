@@ -222,6 +222,7 @@ def test_session_duration_skips_the_cache_and_the_mfa_session(aws_home, federati
     assert code == 0, err
     assert stubs.signed_by == []  # not signed by an MFA session
     assert federation.queries[0]["SessionDuration"] == "14400"
+    assert "asks for its own code" not in err  # the code was given: nothing to explain
 
 
 def test_an_unreachable_federation_endpoint_is_exit_10(env):

@@ -177,3 +177,52 @@ def test_a_new_profile_or_one_with_temporary_keys_is_written(aws_home, credentia
         text = handle.read()
     assert text.startswith(f"[default]\n{LONG_TERM}")
     assert f"[{name}]\naws_access_key_id = {TEMP_KEY_ID}\n" in text
+
+
+@pytest.mark.parametrize(
+    ("config", "credentials", "suggested"),
+    [
+        pytest.param(
+            "[profile dev-power-user]\ncredential_process = mfa-assume --profile "
+            f"dev-power-user-mfa\n[profile dev-power-user-mfa]\n{ROLE}source_profile = default\n",
+            f"[default]\n{LONG_TERM}",
+            "dev-power-user-temp",
+            id="NAME-mfa-is-a-role-profile",
+        ),
+        pytest.param(
+            "[profile dev-power-user]\ncredential_process = x\n"
+            f"[profile dev-power-user-mfa]\n{ROLE}source_profile = default\n"
+            "[profile dev-power-user-temp]\ncredential_process = y\n",
+            "",
+            "dev-power-user-session",
+            id="NAME-temp-taken-too",
+        ),
+        pytest.param(
+            "[profile dev-power-user]\ncredential_process = x\n",
+            f"[dev-power-user-mfa]\n{TEMPORARY}",
+            "dev-power-user-mfa",
+            id="NAME-mfa-holds-temporary-keys",
+        ),
+    ],
+)
+def test_the_refusal_suggests_a_name_that_would_be_accepted(
+    aws_home, config, credentials, suggested
+):
+    env = aws_home(config=config, credentials=credentials)
+    with pytest.raises(InputError) as caught:
+        credfile.check_target("dev-power-user", env)
+    assert caught.value.message.endswith(f"; choose another name, e.g. --write-profile {suggested}")
+    credfile.check_target(suggested, env)  # accepted
+
+
+def test_the_refusal_names_the_taken_candidates_when_none_would_be_accepted(aws_home):
+    config = "".join(
+        f"[profile dev{suffix}]\ncredential_process = x\n"
+        for suffix in ("", "-mfa", "-temp", "-session")
+    )
+    env = aws_home(config=config, credentials="")
+    with pytest.raises(InputError) as caught:
+        credfile.check_target("dev", env)
+    assert caught.value.message.endswith(
+        "; choose another name (dev-mfa, dev-temp, dev-session would be refused too)"
+    )

@@ -113,6 +113,21 @@ def test_second_run_is_a_cache_hit_without_any_aws_client(aws_home, stubs, make_
     assert forbid.calls == []
 
 
+@pytest.mark.parametrize(
+    ("cached", "asked"), [("1h", "5h"), ("4h", "1h")], ids=["longer-asked", "shorter-asked"]
+)
+def test_cached_entry_of_another_duration_is_not_served(aws_home, stubs, make_deps, cached, asked):
+    env = aws_home()
+    cache.store(cache_path(request_for(env, duration_seconds=cached), env), make_creds())
+    stubs.identity()
+    seconds = {"1h": 3600, "5h": 5 * 3600}[asked]
+    stubs.assume(assume_params(DurationSeconds=seconds), expires=NOW + dt.timedelta(hours=2))
+    request = request_for(env, token_code="123456", duration_seconds=asked)
+    result = flow.obtain(request, make_deps(env, stubs.factory))
+    assert result.from_cache is False
+    assert result.credentials.expiration == NOW + dt.timedelta(hours=2)
+
+
 def test_refresh_forces_a_new_session(aws_home, stubs, make_deps):
     env = aws_home()
     request = request_for(env, token_code="123456", refresh=True)

@@ -283,6 +283,42 @@ def test_role_longer_than_an_hour_sends_its_own_code_and_an_hour_role_keeps_the_
     assert tty.asked == [SERIAL, SERIAL]
     assert [c.access_key_id for c in stubs.signed_by] == [MFA_KEY_ID]  # only the 1-hour role
     assert long.credentials.seconds_left(NOW) == 4 * 3600
+    stderr = deps.stderr
+    assert isinstance(stderr, io.StringIO)
+    assert stderr.getvalue().splitlines() == [  # said once, for the 4-hour role only
+        "mfa-assume: PowerUser-alice: 4h is longer than an MFA session can give (role chaining "
+        "is limited to 1 hour), so this role asks for its own code"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(14400, "4h"), (5400, "1h30m"), (900, "15m"), (43200, "12h"), (3601, "3601 s")],
+    ids=["hours", "hours-and-minutes", "minutes", "maximum", "odd-seconds"],
+)
+def test_duration_is_said_as_it_is_written(seconds, text):
+    assert mfa_session.duration_text(seconds) == text
+
+
+def test_a_given_code_needs_no_note(aws_home, stubs, make_deps):
+    env = aws_home(config=config())
+    deps, tty = _deps(make_deps, env, stubs, [])
+    stubs.identity()
+    stubs.assume(
+        {
+            "RoleArn": OTHER_ROLE,
+            "RoleSessionName": "alice",
+            "DurationSeconds": 14400,
+            "SourceIdentity": "alice",
+            "SerialNumber": SERIAL,
+            "TokenCode": "555555",
+        }
+    )
+    flow.obtain(_request(env, "two", duration_seconds="4h", token_code="555555"), deps)
+    assert tty.asked == []
+    stderr = deps.stderr
+    assert isinstance(stderr, io.StringIO)
+    assert stderr.getvalue() == ""
 
 
 def test_temporary_base_credentials_and_more_than_an_hour_fail_before_any_call(

@@ -133,10 +133,13 @@ def test_invalid_setup_is_an_input_error(aws_home, options, config, message):
         ({"role_session_name": "other"}, {}),
         ({"source_identity": "other"}, {}),
         ({}, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}),
+        ({"duration_seconds": "5h"}, {}),
     ],
-    ids=["role", "session", "source-identity", "endpoint"],
+    ids=["role", "session", "source-identity", "endpoint", "duration"],
 )
-def test_cache_key_differs_by_role_session_caller_and_endpoint(aws_home, change, env_extra):
+def test_cache_key_differs_by_role_session_caller_endpoint_and_duration(
+    aws_home, change, env_extra
+):
     env = aws_home()
     base = build_request(Options(profile=PROFILE), env).cache_key_parts(env)
     changed_env = {**env, **env_extra}
@@ -144,10 +147,10 @@ def test_cache_key_differs_by_role_session_caller_and_endpoint(aws_home, change,
     assert build_request(options, changed_env).cache_key_parts(changed_env) != base
 
 
-def test_cache_key_ignores_duration_and_token(aws_home):
+def test_cache_key_ignores_the_token_and_how_the_duration_is_written(aws_home):
     env = aws_home()
-    one = build_request(Options(profile=PROFILE), env).cache_key_parts(env)
-    two = build_request(Options(profile=PROFILE, duration_seconds="2h", token_code="123456"), env)
+    one = build_request(Options(profile=PROFILE), env).cache_key_parts(env)  # default: 1 hour
+    two = build_request(Options(profile=PROFILE, duration_seconds="1h", token_code="123456"), env)
     assert two.cache_key_parts(env) == one
 
 

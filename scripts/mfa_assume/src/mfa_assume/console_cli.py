@@ -103,6 +103,17 @@ class Plan:
         profile = selected_profile(Options(profile=ns.profile), env)
         self.role_mode = bool(ns.role_arn) or _profile_has_role(profile, env)
         self.request = build_request(self._options(), env) if self.role_mode else None
+        if (
+            self.request is not None
+            and self.session_duration is not None
+            and self.request.mfa_max_age  # the profile would share the MFA session's code
+            and not ns.no_mfa_session
+        ):
+            from mfa_assume.mfa_session import console_own_code_note
+
+            self.request = self.request._replace(
+                own_code_note=console_own_code_note(self.request.role_arn, self.session_duration)
+            )
         self.profile = profile
         region = ns.region or (self.request.region if self.request else None)
         self.wanted_region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")

@@ -22,6 +22,10 @@ from mfa_assume import files
 from mfa_assume.credentials import Credentials
 from mfa_assume.errors import InputError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
+if TYPE_CHECKING:
+    from mfa_assume.profiles import _Files as AwsFiles
+
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*$")
 _PROFILE_NAME = re.compile(r"[\w+=,.@-]+")
 _MARKER = "written by mfa-assume"
@@ -93,17 +97,37 @@ _OTHER_SOURCES = (
 )
 
 
+SUGGESTED_SUFFIXES = ("-mfa", "-temp", "-session")  # tried in order for the refusal's example
+
+
 def check_target(name: str, env: Mapping[str, str]) -> None:
     """Refuse (exit 2) to write profile ``name`` where that would lose or shadow credentials.
 
     Overwriting is allowed for a profile that is absent, or that holds only temporary
     credentials (an ``aws_session_token``, as this helper writes) and is no other profile's
-    ``source_profile``.
+    ``source_profile``. The refusal suggests the first of ``NAME-mfa``, ``NAME-temp`` and
+    ``NAME-session`` that would itself be accepted.
     """
     from mfa_assume import profiles
 
     found = profiles.read_files(env)
-    instead = f"choose another name, e.g. --write-profile {name}-mfa"
+    reason = _refusal(name, found)
+    if reason is None:
+        return
+    accepted = (
+        f"{name}{suffix}"
+        for suffix in SUGGESTED_SUFFIXES
+        if _refusal(f"{name}{suffix}", found) is None
+    )
+    suggestion = next(accepted, None)
+    if suggestion is None:
+        taken = ", ".join(f"{name}{suffix}" for suffix in SUGGESTED_SUFFIXES)
+        raise InputError(f"{reason}; choose another name ({taken} would be refused too)")
+    raise InputError(f"{reason}; choose another name, e.g. --write-profile {suggestion}")
+
+
+def _refusal(name: str, found: AwsFiles) -> str | None:
+    """Why writing profile ``name`` would lose or shadow credentials; None when it would not."""
     for path, sections in (
         (found.credentials_path, found.credentials),
         (found.config_path, found.config),
@@ -111,9 +135,9 @@ def check_target(name: str, env: Mapping[str, str]) -> None:
         own = sections.get(name) or {}
         has_keys = "aws_access_key_id" in own or "aws_secret_access_key" in own
         if has_keys and "aws_session_token" not in own:
-            raise InputError(
+            return (
                 f"will not write profile {name!r}: it holds long-term access keys in {path}, "
-                f"which this would overwrite; {instead}"
+                "which this would overwrite"
             )
     users = sorted(
         other
@@ -122,17 +146,18 @@ def check_target(name: str, env: Mapping[str, str]) -> None:
         if other != name and settings.get("source_profile") == name
     )
     if users:
-        raise InputError(
+        return (
             f"will not write profile {name!r}: profile {users[0]!r} uses it as source_profile, "
-            f"and temporary keys there would break it; {instead}"
+            "and temporary keys there would break it"
         )
     source = next((key for key in _OTHER_SOURCES if key in (found.config.get(name) or {})), None)
     if source:
-        raise InputError(
+        return (
             f"will not write profile {name!r}: it gets its credentials from {source} in "
             f"{found.config_path}, which keys written to {found.credentials_path} would "
-            f"shadow; {instead}"
+            "shadow"
         )
+    return None
 
 
 def write_profile(

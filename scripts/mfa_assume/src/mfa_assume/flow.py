@@ -144,6 +144,15 @@ def assume(request: Request, deps: Deps) -> Credentials:
         session = _mfa_session(request, deps, clients, ctx, token or ask, request.mfa_max_age)
         if session is not None:
             return _assume_with_session(request, clients, ctx, session)
+    note = request.own_code_note
+    if (
+        note is None
+        and request.use_mfa_session
+        and request.mfa_max_age
+        and mfa_session_possible
+        and not mfa_session.can_serve(request.duration_seconds)
+    ):
+        note = mfa_session.own_code_note(request.role_arn, request.duration_seconds)
     caller_arn = str(_call(ctx, clients.sts.get_caller_identity)["Arn"])
     serial = request.serial_number
     if serial is None and not request.no_mfa:
@@ -151,6 +160,8 @@ def assume(request: Request, deps: Deps) -> Credentials:
     params = _assume_params(request, caller_arn)
     if serial is not None:
         params["SerialNumber"] = serial
+        if not token and ask is not None and note:
+            _say(deps, note)
         params["TokenCode"] = token or _ask(ask, serial)
     ctx = ctx._replace(operation="AssumeRole", serial=serial)
     response = _call(ctx, clients.sts.assume_role, **params)
@@ -217,10 +228,7 @@ def _mfa_session(
         if serial is None:
             return None
         if reason and not isinstance(code_from, str):
-            from mfa_assume.prompt import terminal
-
-            if not (deps.tell or terminal.tell)(reason):
-                deps.stderr.write(f"{PROG}: {reason}\n")
+            _say(deps, reason)
         code = code_from if isinstance(code_from, str) else _ask(code_from, serial)
         authenticated_at = deps.clock()  # before the call: never younger than AWS's record
         response = _call(
@@ -233,6 +241,14 @@ def _mfa_session(
         session = mfa_session.from_response(response, authenticated_at, caller_arn, serial)
         _store(deps, lambda: mfa_session.store(path, session), "MFA session")
     return session
+
+
+def _say(deps: Deps, line: str) -> None:
+    """One line on the terminal (where the prompt is), else on standard error."""
+    from mfa_assume.prompt import terminal
+
+    if not (deps.tell or terminal.tell)(line):
+        deps.stderr.write(f"{PROG}: {line}\n")
 
 
 def _assume_with_session(

@@ -57,6 +57,38 @@ def can_serve(duration_seconds: int) -> bool:
     return duration_seconds <= CHAINED_MAX_SECONDS
 
 
+def duration_text(seconds: int) -> str:
+    """``14400`` as ``4h``, ``5400`` as ``1h30m``, ``900`` as ``15m``; other values in seconds."""
+    if seconds % 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+
+
+def role_name(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[-1]
+
+
+def own_code_note(role_arn: str, duration_seconds: int) -> str:
+    """Said on the terminal before the prompt when a role that would share the MFA session's
+    code asks for its own because the request is longer than role chaining allows."""
+    return (
+        f"{role_name(role_arn)}: {duration_text(duration_seconds)} is longer than an MFA "
+        f"session can give (role chaining is limited to 1 hour), so this role asks for its "
+        "own code"
+    )
+
+
+def console_own_code_note(role_arn: str, session_duration: int) -> str:
+    """The same for ``console --session-duration``: AWS takes ``SessionDuration`` only for a
+    role session assumed with long-term keys, never one signed by the MFA session."""
+    return (
+        f"{role_name(role_arn)}: a console session of {duration_text(session_duration)} "
+        "needs role credentials that an MFA session cannot give (AWS accepts "
+        "--session-duration only without role chaining), so this role asks for its own code"
+    )
+
+
 def duration_for(max_age: int) -> int:
     """How long to ask the session to last: no longer than it is useful."""
     return max(MIN_DURATION, min(MAX_DURATION, max_age))

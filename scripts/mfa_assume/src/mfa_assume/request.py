@@ -54,15 +54,19 @@ class Request(NamedTuple):
     use_mfa_session: bool = False  # GetSessionToken once, then AssumeRole with that session
     base_id: str | None = None  # profiles.base_fingerprint, found while validating
     tags: tuple[tuple[str, str], ...] = ()  # session tags sent with AssumeRole
+    own_code_note: str | None = None  # said before the prompt: why no MFA session is used
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Request(role_arn={self.role_arn!r}, profile={self.profile!r}, ...)"
 
     def cache_key_parts(self, env: Mapping[str, str]) -> dict[str, str]:
-        """What makes two runs share cached credentials (see ``cache.key_for``)."""
+        """What makes two runs share cached credentials (see ``cache.key_for``): an entry
+        serves only a request for the same role, names, caller, endpoint, tags and duration
+        (so ``--duration-seconds 5h`` never gets an entry made for one hour)."""
         return {
-            "version": "1",
+            "version": "2",
             "role_arn": self.role_arn,
+            "duration_seconds": str(self.duration_seconds),
             "session_name": self.session_name or "<caller>",
             "source_identity": self.source_identity or "<caller>",
             "caller": self.base_id or profiles.base_fingerprint(self.base_profile, env),
