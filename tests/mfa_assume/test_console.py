@@ -11,7 +11,7 @@ from mfa_assume import console
 from mfa_assume.console import PARTITIONS, SessionKeys
 from mfa_assume.errors import InputError
 
-KEYS = SessionKeys("ASIAEXAMPLEKEY000001", "sec/ret+key=&x", "tok+en/with=&chars?")
+KEYS = SessionKeys("TESTKEYIDSESSION0001", "sec/ret+key=&x", "tok+en/with=&chars?")
 
 
 def query(url: str) -> dict[str, str]:

@@ -310,7 +310,7 @@ def test_bad_input_is_one_line_exit_2_before_any_aws_call(env, argv, message):
 def test_bad_environment_without_a_role_is_exit_2_before_any_aws_call(
     env, monkeypatch, variable, value, message
 ):
-    env.update(AWS_ACCESS_KEY_ID="ASIAEXAMPLE000000001", AWS_SECRET_ACCESS_KEY="x" * 40)
+    env.update(AWS_ACCESS_KEY_ID="TESTKEYIDSESSION0002", AWS_SECRET_ACCESS_KEY="x" * 40)
     env.update(AWS_SESSION_TOKEN="token", **{variable: value})
     in_process_environment(monkeypatch, env)
     code, out, err = console(["--print-url"], env)
@@ -359,7 +359,7 @@ def test_long_term_keys_get_the_clear_message_without_any_aws_call(env, monkeypa
 
 
 def test_long_term_keys_in_the_environment_get_the_clear_message(env, monkeypatch):
-    env.update(AWS_ACCESS_KEY_ID="AKIAEXAMPLE000000001", AWS_SECRET_ACCESS_KEY="x" * 40)
+    env.update(AWS_ACCESS_KEY_ID="TESTKEYIDLONGTERM001", AWS_SECRET_ACCESS_KEY="x" * 40)
     in_process_environment(monkeypatch, env)
     code, _, err = console(["--print-url"], env)
     assert code == EXIT_CANNOT_SIGN_IN

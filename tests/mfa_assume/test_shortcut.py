@@ -75,7 +75,7 @@ def edit_credentials(home: Home) -> None:
 
 
 def new_session(home: Home) -> None:
-    cache.store(home.entry, make_creds()._replace(access_key_id="ASIANEWSESSION000001"))
+    cache.store(home.entry, make_creds()._replace(access_key_id="TESTKEYIDNEWSESSION1"))
 
 
 def group_readable(home: Home) -> None:
@@ -149,7 +149,7 @@ def test_runs_that_do_more_than_print_leave_no_shortcut(home, make_deps, args):
 
 @pytest.mark.parametrize(
     "entry_now",
-    [None, make_creds()._replace(access_key_id="ASIANEWSESSION000001")],
+    [None, make_creds()._replace(access_key_id="TESTKEYIDNEWSESSION1")],
     ids=["not-cached", "replaced-since"],
 )
 def test_no_shortcut_unless_the_entry_holds_the_credentials_printed(home, entry_now):
