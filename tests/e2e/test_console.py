@@ -25,10 +25,8 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import Credentials, Developer, LocalAwsEnv
-from tests.e2e.developer import write_aws_files
+from tests.e2e.developer import synthesized_role, write_aws_files
 from tests.e2e.terminal import Terminal, program_environment
-from trustcheck.synth import synthesize
-from trustcheck.templates import roles_in_assembly
 
 pytestmark = [
     pytest.mark.e2e,
@@ -53,34 +51,11 @@ class Setup:
 def setup(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     work = tmp_path_factory.mktemp("console")
     developer = local_aws.create_developer(DEVELOPER)
-    config = work / "roles.json"
-    config.write_text(
-        json.dumps(
-            {
-                "account": local_aws.account_id,
-                "region": local_aws.region,
-                "principals": [{"arn": developer.arn, "mfaSerial": developer.mfa_serial}],
-            }
-        ),
-        encoding="utf-8",
-    )
-    assembly = synthesize(work / "cdk.out", {"developerRolesFile": str(config)})
-    (role,) = roles_in_assembly(assembly, local_aws.account_id)
-    name = role.role_arn.rsplit("/", 1)[1]
-    iam = local_aws.client("iam")
-    iam.create_role(
-        RoleName=name,
-        Path=role.role_arn.split(":role", 1)[1].removesuffix(name),
-        AssumeRolePolicyDocument=json.dumps(role.trust_policy),
-    )
-    profiles = (assembly / "aws-config-profiles.ini").read_text(encoding="utf-8")
-    (mfa_profile,) = re.findall(r"^\[profile (\S+-mfa)\]$", profiles, re.MULTILINE)
-    process_profile = mfa_profile.removesuffix("-mfa")
-    assert f"[profile {process_profile}]\ncredential_process" in profiles, profiles
-    try:
-        yield Setup(developer, role.role_arn, profiles, mfa_profile, process_profile)
-    finally:
-        iam.delete_role(RoleName=name)
+    with synthesized_role(local_aws, developer, work) as (role_arn, profiles):
+        (mfa_profile,) = re.findall(r"^\[profile (\S+-mfa)\]$", profiles, re.MULTILINE)
+        process_profile = mfa_profile.removesuffix("-mfa")
+        assert f"[profile {process_profile}]\ncredential_process" in profiles, profiles
+        yield Setup(developer, role_arn, profiles, mfa_profile, process_profile)
 
 
 @pytest.fixture

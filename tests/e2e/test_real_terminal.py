@@ -30,10 +30,8 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import Developer, LocalAwsEnv
-from tests.e2e.developer import write_aws_files
+from tests.e2e.developer import synthesized_role, write_aws_files
 from tests.e2e.terminal import AWS_CLI, TIMEOUT, Terminal, program_environment
-from trustcheck.synth import synthesize
-from trustcheck.templates import roles_in_assembly
 
 pytestmark = [
     pytest.mark.e2e,
@@ -84,32 +82,9 @@ def _generated_profiles(text: str) -> tuple[str, str]:
 def roles(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Roles]:
     work = tmp_path_factory.mktemp("real-terminal")
     developer = local_aws.create_developer(DEVELOPER)
-    config = work / "roles.json"
-    config.write_text(
-        json.dumps(
-            {
-                "account": local_aws.account_id,
-                "region": local_aws.region,
-                "principals": [{"arn": developer.arn, "mfaSerial": developer.mfa_serial}],
-            }
-        ),
-        encoding="utf-8",
-    )
-    assembly = synthesize(work / "cdk.out", {"developerRolesFile": str(config)})
-    (role,) = roles_in_assembly(assembly, local_aws.account_id)
-    name = role.role_arn.rsplit("/", 1)[1]
-    iam = local_aws.client("iam")
-    iam.create_role(
-        RoleName=name,
-        Path=role.role_arn.split(":role", 1)[1].removesuffix(name),
-        AssumeRolePolicyDocument=json.dumps(role.trust_policy),
-    )
-    profiles = (assembly / "aws-config-profiles.ini").read_text(encoding="utf-8")
-    process_profile, mfa_profile = _generated_profiles(profiles)
-    try:
-        yield Roles(developer, role.role_arn, profiles, process_profile, mfa_profile)
-    finally:
-        iam.delete_role(RoleName=name)  # live mode: leave nothing in the sandbox
+    with synthesized_role(local_aws, developer, work) as (role_arn, profiles):
+        process_profile, mfa_profile = _generated_profiles(profiles)
+        yield Roles(developer, role_arn, profiles, process_profile, mfa_profile)
 
 
 @pytest.fixture
