@@ -102,32 +102,15 @@ def install() -> None:
 
 
 def endpoint(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-    """The ``/federation`` endpoint as a WSGI app (mounted by ``server.mounted_endpoints``)."""
-    return FederationMiddleware(_not_found)(environ, start_response)
-
-
-def _not_found(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-    start_response("404 Not Found", [("Content-Length", "0")])
-    return [b""]
-
-
-class FederationMiddleware:
-    """Answer ``/federation`` and pass every other request on to ``app``."""
-
-    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
-        self._app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != PATH:
-            return self._app(environ, start_response)
-        try:
-            status, headers, body = answer(_params(environ))
-        except Refused as refusal:
-            status, headers, body = "400 Bad Request", [], str(refusal).encode()
-            headers.append(("Content-Type", "text/plain; charset=utf-8"))
-        headers.append(("Content-Length", str(len(body))))
-        start_response(status, headers)
-        return [body]
+    """The ``/federation`` endpoint as a WSGI app (routed here by ``server.mounted_endpoints``)."""
+    try:
+        status, headers, body = answer(_params(environ))
+    except Refused as refusal:
+        status, headers, body = "400 Bad Request", [], str(refusal).encode()
+        headers.append(("Content-Type", "text/plain; charset=utf-8"))
+    headers.append(("Content-Length", str(len(body))))
+    start_response(status, headers)
+    return [body]
 
 
 def _params(environ: dict[str, Any]) -> dict[str, str]:
