@@ -165,3 +165,70 @@ def test_exit_codes_for_aws_errors_are_distinct():
 def test_unknown_exception_is_not_hidden():
     with pytest.raises(ZeroDivisionError):
         translate(ZeroDivisionError(), IDENTITY)
+
+
+def clock_error(code: str, message: str, server_offset: float | None) -> ClientError:
+    import email.utils
+    import time
+
+    headers = {}
+    if server_offset is not None:
+        headers["date"] = email.utils.formatdate(time.time() + server_offset, usegmt=True)
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 403, "HTTPHeaders": headers},
+        },
+        "GetCallerIdentity",
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "fragment"),
+    [
+        pytest.param(
+            clock_error(
+                "SignatureDoesNotMatch",
+                "Signature expired: 20261207T070000Z is now earlier than 20261207T070500Z "
+                "(20261207T072000Z - 15 min.)",
+                20 * 60,
+            ),
+            "this computer's clock is 20 minutes behind AWS's (by its Date header)",
+            id="behind-sts",
+        ),
+        pytest.param(
+            clock_error(
+                "InvalidSignatureException",
+                "Signature not yet current: 20261207T080000Z is still later than "
+                "20261207T074500Z (20261207T073000Z + 15 min.)",
+                -30 * 60,
+            ),
+            "this computer's clock is 30 minutes ahead of AWS's",
+            id="ahead-json-api",
+        ),
+        pytest.param(
+            clock_error("RequestTimeTooSkewed", "The difference ... is too large.", None),
+            "this computer's clock is off by more than AWS allows (15 minutes)",
+            id="s3-no-date-header",
+        ),
+        pytest.param(
+            clock_error("RequestExpired", "Request has expired.", 16 * 60),
+            "16 minutes behind",
+            id="ec2-request-expired",
+        ),
+    ],
+)
+def test_a_request_refused_for_its_time_says_the_clock_is_off(exc, fragment):
+    error = translate(exc, IDENTITY)
+    assert fragment in error.message
+    assert "access key" not in error.message and "set the clock right" in error.message
+    assert "\n" not in error.message
+
+
+def test_no_credentials_in_a_named_profile_does_not_suggest_environment_keys():
+    from botocore.exceptions import NoCredentialsError
+
+    error = translate(NoCredentialsError(), IDENTITY)
+    assert error.code == ExitCode.BASE_CREDENTIALS
+    assert "AWS_ACCESS_KEY_ID" not in error.message
+    assert "aws configure --profile default" in error.message
