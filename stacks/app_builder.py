@@ -98,10 +98,13 @@ def build_app(app: App, config: RolesConfig, app_dir: Path | None = None) -> lis
                 )
             )
     if config.identity_account and config.pipeline is None:
+        from stacks.profiles import render_profiles
+
         identity = IdentityAccessStack(
             app,
             IDENTITY_STACK_NAME,
             config=config,
+            profiles=render_profiles(config.roles, [resolved(t) for t in config.targets]),
             env=environment(Target(config.identity_account, config.targets[0].region)),
         )
         if config.stack_set is not None:
