@@ -232,3 +232,40 @@ def test_no_credentials_in_a_named_profile_does_not_suggest_environment_keys():
     assert error.code == ExitCode.BASE_CREDENTIALS
     assert "AWS_ACCESS_KEY_ID" not in error.message
     assert "aws configure --profile default" in error.message
+
+
+def test_the_helper_on_a_clock_twenty_minutes_slow_says_so_from_the_local_aws(local_aws, tmp_path):
+    """The real cause, provoked: the helper runs under faketime 20 minutes behind, signs its
+    first call with that time, and the local AWS refuses it as AWS does (fix
+    ``sigv4_request_time``); the message names the clock and the skew from the Date header."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if local_aws.is_live:
+        pytest.skip("the local AWS's refusal; a live account's clock is not ours to test")
+    if shutil.which("faketime") is None:
+        pytest.fail("faketime is missing: `make test-tools` installs it (Debian package faketime)")
+    developer = local_aws.create_developer("clock-slow-gina")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_ACCESS_KEY_ID": developer.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": developer.secret_access_key,
+        "AWS_ENDPOINT_URL": str(local_aws.endpoint_url),
+        "AWS_DEFAULT_REGION": local_aws.region,
+    }
+    role = f"arn:aws:iam::{local_aws.account_id}:role/developers/PowerUser-clock-slow-gina"
+    done = subprocess.run(
+        ["faketime", "-f", "-20m", sys.executable, "-m", "mfa_assume", "--role-arn", role,
+         "--token-code", "123456"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == ExitCode.AWS_OTHER, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "this computer's clock is 20 minutes behind AWS's (by its Date header)" in line
+    assert "Signature expired" in line and "access key" not in line
