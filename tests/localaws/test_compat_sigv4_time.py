@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import botocore.auth
+import botocore.compat
 import pytest
 
 from localaws.compat.sigv4_request_time import refusal
@@ -18,10 +19,11 @@ def clock_off(monkeypatch):
     """Factory: sign every request ``minutes`` off the real time (negative: behind)."""
 
     def shift(minutes: float) -> None:
-        real = botocore.auth.get_current_datetime
+        real = botocore.compat.get_current_datetime  # botocore.auth signs with its copy
 
         def shifted(remove_tzinfo: bool = True) -> dt.datetime:
-            return real(remove_tzinfo) + dt.timedelta(minutes=minutes)
+            now: dt.datetime = real(remove_tzinfo)
+            return now + dt.timedelta(minutes=minutes)
 
         monkeypatch.setattr(botocore.auth, "get_current_datetime", shifted)
 
@@ -39,7 +41,8 @@ def test_a_request_signed_twenty_minutes_off_is_refused(aws, clock_off, minutes,
     clock_off(minutes)
     code, message = error_of(aws.client("sts").get_caller_identity)
     assert code == "SignatureDoesNotMatch"
-    assert message.startswith(start) and message.endswith(" 15 min.)")
+    assert message.startswith(start)
+    assert message.endswith(" 15 min.)")
 
 
 def test_a_request_signed_ten_minutes_off_is_accepted(aws, clock_off):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -174,13 +176,11 @@ def clock_error(code: str, message: str, server_offset: float | None) -> ClientE
     headers = {}
     if server_offset is not None:
         headers["date"] = email.utils.formatdate(time.time() + server_offset, usegmt=True)
-    return ClientError(
-        {
-            "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": 403, "HTTPHeaders": headers},
-        },
-        "GetCallerIdentity",
-    )
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": 403, "HTTPHeaders": headers},
+    }
+    return ClientError(response, "GetCallerIdentity")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,8 @@ def clock_error(code: str, message: str, server_offset: float | None) -> ClientE
 def test_a_request_refused_for_its_time_says_the_clock_is_off(exc, fragment):
     error = translate(exc, IDENTITY)
     assert fragment in error.message
-    assert "access key" not in error.message and "set the clock right" in error.message
+    assert "access key" not in error.message
+    assert "set the clock right" in error.message
     assert "\n" not in error.message
 
 
@@ -261,11 +262,26 @@ def test_the_helper_on_a_clock_twenty_minutes_slow_says_so_from_the_local_aws(lo
     }
     role = f"arn:aws:iam::{local_aws.account_id}:role/developers/PowerUser-clock-slow-gina"
     done = subprocess.run(
-        ["faketime", "-f", "-20m", sys.executable, "-m", "mfa_assume", "--role-arn", role,
-         "--token-code", "123456"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            "faketime",
+            "-f",
+            "-20m",
+            sys.executable,
+            "-m",
+            "mfa_assume",
+            "--role-arn",
+            role,
+            "--token-code",
+            "123456",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == ExitCode.AWS_OTHER, done.stderr
     (line,) = done.stderr.splitlines()
     assert "this computer's clock is 20 minutes behind AWS's (by its Date header)" in line
-    assert "Signature expired" in line and "access key" not in line
+    assert "Signature expired" in line
+    assert "access key" not in line

@@ -347,5 +347,7 @@ def test_usage_errors_come_from_argparse(argv, message):
 
 def test_fast_options_give_way_to_argparse_for_an_option_they_cannot_read(monkeypatch):
     counted = (*options.OPTIONS, ("--verbose", {"action": "count"}))
-    monkeypatch.setattr(options, "_FAST", {f: (f[2:], options._fast_kind(s), s) for f, s in counted})
+    monkeypatch.setattr(
+        options, "_FAST", {f: (f[2:], options._fast_kind(s), s) for f, s in counted}
+    )
     assert options.fast_options(["--profile", "p"]) is None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from mfa_assume import cli, errors, options
+from mfa_assume import errors, options
 from mfa_assume.errors import ExitCode, HelperError, InputError
 
 

@@ -131,10 +131,13 @@ def test_a_waiter_says_once_that_it_waits_then_gets_the_lock(tmp_path, holder):
 
     with lock.held(entry, 60, pause=pause, waiting=lambda: said.append("waiting")):
         pass
-    assert said == ["waiting"] and len(polls) == 3
+    assert said == ["waiting"]
+    assert len(polls) == 3
 
 
-def test_a_helper_waiting_for_another_terminals_code_says_so_on_one_line(tmp_path, holder, aws_home):
+def test_a_helper_waiting_for_another_terminals_code_says_so_on_one_line(
+    tmp_path, holder, aws_home
+):
     import io
 
     from mfa_assume import cache, flow

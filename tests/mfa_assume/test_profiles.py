@@ -244,7 +244,8 @@ def test_environment_keys_ignored_for_a_profile_are_named_with_the_two_ways_to_u
         stdout=io.StringIO().write,
     )
     (line,) = stderr.getvalue().splitlines()
-    assert code == 4 and factory.calls == []  # said before any AWS call
+    assert code == 4
+    assert factory.calls == []
     assert "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile" in line
     assert "profile 'alice-power-user-mfa''s source profile 'default' has no credentials" in line
     assert "--role-arn ARN without --profile" in line

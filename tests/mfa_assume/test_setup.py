@@ -40,7 +40,9 @@ USER_CONFIG = (
 )
 
 
-def synthesized(groups: list[dict[str, Any]], principals: list[dict[str, Any]] | None = None) -> str:
+def synthesized(
+    groups: list[dict[str, Any]], principals: list[dict[str, Any]] | None = None
+) -> str:
     config = validate(
         {
             "targets": [{"account": ACCOUNT, "region": REGION}],
@@ -143,7 +145,8 @@ def test_second_run_changes_exactly_the_added_and_removed_profiles_and_a_third_n
     assert "\n" not in after.replace("\r\n", "")  # every line still ends CRLF
     stamp = home.config.stat().st_mtime_ns
     code, _, err = home.setup("--from", second, "--principal", ERIN)
-    assert code == 0 and "is up to date (4 profiles)" in err
+    assert code == 0
+    assert "is up to date (4 profiles)" in err
     assert home.config.read_bytes().decode() == after
     assert home.config.stat().st_mtime_ns == stamp  # not written at all
 
@@ -166,7 +169,9 @@ def test_a_profile_name_the_user_already_has_is_never_overwritten(home):
     code, _, err = home.setup("--from", source, "--principal", ERIN)
     assert code == 0, err
     lines = [line for line in err.splitlines() if "erin-power-user" in line]
-    assert len(lines) == 1 and "already in" in lines[0] and "outside the block" in lines[0]
+    assert len(lines) == 1
+    assert "already in" in lines[0]
+    assert "outside the block" in lines[0]
     text = home.config.read_text(encoding="utf-8")
     assert text.startswith(mine)
     assert text.count("[profile erin-power-user]") == 1
@@ -178,7 +183,8 @@ def test_print_and_dry_run_write_nothing(home):
     home.config.write_text(USER_CONFIG, encoding="utf-8")
     source = home.profiles_file(synthesized([PAYMENTS]))
     code, out, _ = home.setup("--from", source, "--principal", ERIN, "--print")
-    assert code == 0 and "[profile erin-power-user-mfa]" in out
+    assert code == 0
+    assert "[profile erin-power-user-mfa]" in out
     code, out, _ = home.setup("--from", source, "--principal", ERIN, "--dry-run")
     assert code == 0
     assert "+[profile payments-team-power-user-mfa]\n" in out
@@ -207,20 +213,23 @@ def test_a_read_only_config_is_refused_before_anything_else(home):
 def test_bad_input_is_one_line_and_exit_2(home, argv, expected):
     code, _, err = home.setup(*argv, *([] if "--principal" in argv else ["--principal", ERIN]))
     assert code == ExitCode.INVALID_INPUT
-    assert err.count("\n") == 1 and expected in err, err
+    assert err.count("\n") == 1, err
+    assert expected in err
 
 
 def test_a_file_not_written_by_synthesis_is_refused(home):
     source = home.profiles_file("[profile x]\nregion = eu-west-1\n")
     code, _, err = home.setup("--from", source, "--principal", ERIN)
-    assert code == ExitCode.INVALID_INPUT and "no '# mfa-assume-setup:' lines" in err
+    assert code == ExitCode.INVALID_INPUT
+    assert "no '# mfa-assume-setup:' lines" in err
 
 
 def test_no_role_for_the_caller_says_so(home):
     source = home.profiles_file(synthesized([PAYMENTS]))
     stranger = f"arn:aws:iam::{ACCOUNT}:user/zoe"
     code, _, err = home.setup("--from", source, "--principal", stranger)
-    assert code == ExitCode.NO_PROFILES and f"no role in {source} trusts {stranger}" in err
+    assert code == ExitCode.NO_PROFILES
+    assert f"no role in {source} trusts {stranger}" in err
     assert not home.config.exists()
 
 
@@ -237,7 +246,9 @@ def test_helper_is_named_by_the_absolute_path_it_runs_from(tmp_path):
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        pytest.param("/no/such/mfa-assume --profile p-mfa", "/no/such/mfa-assume does not exist", id="gone"),
+        pytest.param(
+            "/no/such/mfa-assume --profile p-mfa", "/no/such/mfa-assume does not exist", id="gone"
+        ),
         pytest.param(
             "mfa-assume-not-installed --profile p-mfa", "is not on the PATH", id="not-on-path"
         ),
@@ -262,4 +273,7 @@ def test_check_passes_when_every_command_runs(home):
         encoding="utf-8",
     )
     code, _, err = home.setup("--check")
-    assert (code, err) == (0, "mfa-assume setup --check: the credential_process of 1 profiles runs\n")
+    assert (code, err) == (
+        0,
+        "mfa-assume setup --check: the credential_process of 1 profiles runs\n",
+    )

@@ -66,6 +66,8 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
         )
         return signed.client("sts", config=config)
 
+    any_client: Callable[..., Any] = session.client  # a service named at run time
+
     try:  # creating a client loads the credentials (a credential_process runs here)
         found = session.get_credentials()
         return AwsClients(
@@ -73,7 +75,7 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
             iam=session.client("iam", config=config),
             for_credentials=sts_for,
             temporary=bool(found is not None and found.get_frozen_credentials().token),
-            session_client=lambda service: session.client(service, config=config),
+            session_client=lambda service: any_client(service, config=config),
         )
     except botocore.exceptions.BotoCoreError as exc:  # request.py checks most of this first
         raise settings_error(exc, base_profile) from None

@@ -192,7 +192,9 @@ _CREDENTIAL_KEYS = (
 def _ignored_env_keys(base_profile: str, via: str | None) -> str:
     """The environment holds keys, but a named profile is used: botocore ignores them then
     (the environment provider is skipped when a profile is given explicitly)."""
-    whose = f"profile {via!r}'s source profile {base_profile!r}" if via else f"profile {base_profile!r}"
+    whose = (
+        f"profile {via!r}'s source profile {base_profile!r}" if via else f"profile {base_profile!r}"
+    )
     return (
         f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile, and "
         f"{whose} has no credentials of its own; to use the environment's keys pass "

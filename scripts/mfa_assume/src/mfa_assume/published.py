@@ -65,4 +65,3 @@ def fetch(ssm: Any) -> str:
             "this account and region; pass --region (the identity account's), or --from FILE",
         )
     return decode([found[name] for name in sorted(found)], where)
-

@@ -125,9 +125,7 @@ def arn_like(pattern: str, arn: str) -> bool:
     if len(wanted) != 6 or len(given) != 6:
         return False
     for part, value in zip(wanted, given, strict=True):
-        regex = "".join(
-            ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in part
-        )
+        regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in part)
         if not re.fullmatch(regex, value, flags=re.DOTALL):
             return False
     return True
@@ -255,4 +253,3 @@ def merge(text: str, entries: Sequence[Entry], block_for: Block, path: str) -> M
         if before and before[-1].strip():
             block.insert(0, nl)
     return Merged("".join([*before, *block, *after]), skipped, len(profile_names(kept)))
-

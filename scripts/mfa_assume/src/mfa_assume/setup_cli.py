@@ -99,9 +99,7 @@ def _empty(path: str) -> NoReturn:
     raise InputError(f"{path} does not exist or is empty")
 
 
-def _caller_and_published(
-    ns: argparse.Namespace, deps: flow.Deps
-) -> tuple[str | None, str | None]:
+def _caller_and_published(ns: argparse.Namespace, deps: flow.Deps) -> tuple[str | None, str | None]:
     """The caller's ARN (None with ``--principal``) and the published text (None with
     ``--from``), from one AWS session."""
     if ns.principal and ns.source:
