@@ -192,6 +192,10 @@ def publish_profiles(stack: Stack, group: iam.IGroup, text: str) -> None:
         iam.PolicyStatement(
             sid="ReadPublishedProfiles",
             actions=["ssm:GetParametersByPath"],
-            resources=[stack.format_arn(service="ssm", resource="parameter", resource_name=PUBLISHED_PATH.lstrip("/"))],
+            resources=[
+                stack.format_arn(
+                    service="ssm", resource="parameter", resource_name=PUBLISHED_PATH.lstrip("/")
+                )
+            ],
         )
     )

@@ -112,7 +112,6 @@ def test_team_of_two_where_only_one_has_a_device_keeps_that_device_commented():
 
 def test_each_role_carries_a_setup_line_the_helper_reads():
     from mfa_assume import setup
-
     from stacks.profiles import SETUP_MARKER
 
     assert SETUP_MARKER == setup.MARKER
@@ -138,7 +137,10 @@ def many_principals(count: int) -> dict[str, Any]:
     return {
         "targets": [{"account": OTHER, "region": "eu-central-1"}],
         "principals": [
-            {"arn": f"arn:aws:iam::{OTHER}:user/dev{n:04d}", "mfaSerial": f"arn:aws:iam::{OTHER}:mfa/dev{n:04d}"}
+            {
+                "arn": f"arn:aws:iam::{OTHER}:user/dev{n:04d}",
+                "mfaSerial": f"arn:aws:iam::{OTHER}:mfa/dev{n:04d}",
+            }
             for n in range(count)
         ],
     }
@@ -146,7 +148,6 @@ def many_principals(count: int) -> dict[str, Any]:
 
 def test_published_values_are_standard_parameters_the_helper_decodes_and_stable():
     from mfa_assume import published
-
     from stacks.profiles import MAX_PARAMETER_VALUE, PUBLISHED_PATH, published_values
 
     assert PUBLISHED_PATH == published.PATH
@@ -178,8 +179,12 @@ def test_identity_stack_publishes_the_profiles_readable_by_the_developers_group(
     template = Template.from_stack(stack)
     template.has_resource_properties(
         "AWS::SSM::Parameter",
-        {"Name": "/developer-roles/profiles/000", "Type": "String", "Tier": "Standard",
-         "Value": published_values(text)[0]},
+        {
+            "Name": "/developer-roles/profiles/000",
+            "Type": "String",
+            "Tier": "Standard",
+            "Value": published_values(text)[0],
+        },
     )
     template.has_resource_properties(
         "AWS::IAM::Policy",
@@ -207,4 +212,5 @@ def test_identity_stack_publishes_the_profiles_readable_by_the_developers_group(
         if s["Action"] == "ssm:GetParametersByPath"
     ]
     resource = stack.resolve(statement["Resource"])
-    assert "parameter/developer-roles/profiles" in str(resource) and "*" not in str(resource)
+    assert "parameter/developer-roles/profiles" in str(resource)
+    assert "*" not in str(resource)

@@ -30,8 +30,7 @@ _STAMP = "%Y%m%dT%H%M%SZ"
 FIX = register(
     Fix(
         "sigv4_request_time",
-        "a request whose signature time stamp is more than 15 minutes from AWS's clock is "
-        "refused",
+        "a request whose signature time stamp is more than 15 minutes from AWS's clock is refused",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html",
         error_code="SignatureDoesNotMatch",
         message="Signature expired: {stamp} is now earlier than {limit} ({now} - 15 min.)",
