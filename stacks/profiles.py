@@ -130,7 +130,8 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     profile's region from ``[default]``.
     """
     lines = [
-        "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
+        "# ~/.aws/config profiles for the developer roles. `mfa-assume setup --from THIS_FILE`",
+        "# writes yours (and updates them on its next run); or paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
         f"# The '{HELPER_COMMAND}' command: install the helper with pipx (docs/helper.md). It "
         "must be on the PATH",
