@@ -253,3 +253,28 @@ def test_a_read_only_file_or_folder_is_found_before_writing(tmp_path):
     folder.mkdir(mode=0o555)
     with pytest.raises(HelperError, match=f"its folder {folder} is read-only"):
         credfile.check_writable(str(folder / "credentials"))
+
+
+def test_write_profile_into_a_read_only_file_fails_before_the_code_is_asked(aws_home):
+    import io
+    from pathlib import Path
+
+    from mfa_assume import cli, flow
+
+    from .conftest import CodeTyped, RecordingFactory
+
+    env = aws_home()
+    credentials = Path(env["HOME"], ".aws", "credentials")
+    credentials.chmod(0o444)
+    stderr, asked, factory = io.StringIO(), CodeTyped(), RecordingFactory()
+    deps = flow.Deps(env=env, stderr=stderr, ask_code=asked, make_clients=factory)
+    code = cli.main(
+        ["--profile", "alice-power-user-mfa", "--write-profile", "work-temp"],
+        deps,
+        stdout=io.StringIO().write,
+    )
+    assert code == 11
+    assert stderr.getvalue() == (
+        f"mfa-assume: cannot write {credentials}: it is read-only (mode 0444)\n"
+    )
+    assert asked.asked == [] and factory.calls == []  # no code asked, no AWS call
