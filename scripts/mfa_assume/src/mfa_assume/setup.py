@@ -33,6 +33,22 @@ BEGIN_LINE = (
 HELPER_WORD = "mfa-assume"  # how synthesis names the helper in credential_process
 _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]\s*$")
 _SETTING = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$")
+# What synthesis writes in a profile, and nothing else is copied into the user's config: a
+# command the AWS CLI would run comes only from the helper itself (the file may come from a
+# parameter store; a changed value there must not become a command on every developer's
+# machine).
+SETTINGS = frozenset(
+    {
+        "role_arn",
+        "source_profile",
+        "duration_seconds",
+        "mfa_max_age",
+        "mfa_serial",
+        "region",
+        "credential_process",
+    }
+)
+_HELPER_CALL = re.compile(r"mfa-assume --profile ([\w+=,.@-]+) --format json")
 _PRINCIPAL_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:(?:iam|sts)::[0-9]{12}:[\x21-\x7e]+")
 
 
@@ -96,9 +112,18 @@ def parse(text: str, source: str) -> list[Entry]:
             if "mfa_serial" not in line:  # the members' devices: setup writes the caller's own
                 comments.append(line)
         elif profile is not None and (setting := _SETTING.match(line)) is not None:
+            key, value = setting.group(1), setting.group(2)
+            where = f"{source} line {number}"
+            if key not in SETTINGS:
+                raise InputError(f"{where}: {key} is not a setting synthesis writes; refused")
+            if key == "credential_process" and not _HELPER_CALL.fullmatch(value):
+                raise InputError(
+                    f"{where}: credential_process is not the helper's call synthesis writes "
+                    f"('{HELPER_WORD} --profile NAME --format json'); refused"
+                )
             profile.comments.extend(comments)
             comments = []
-            profile.settings.append((setting.group(1), setting.group(2)))
+            profile.settings.append((key, value))
     if not entries:
         raise InputError(
             f"{source} has no '{MARKER.strip()}' lines: it was not written by this app's "

@@ -108,6 +108,8 @@ def _caller_and_published(ns: argparse.Namespace, deps: flow.Deps) -> tuple[str 
     from mfa_assume.aws_errors import Context
 
     base = f"profile {ns.source_profile!r}"
+    # checked before any AWS call: a missing profile, keys only in the environment, a loop
+    profiles.base_identity(ns.source_profile, deps.env)
     factory = deps.make_clients or aws.make_clients
     clients = factory(ns.source_profile, ns.region)
     ctx = Context(operation="GetCallerIdentity", role_arn="", base=base)
