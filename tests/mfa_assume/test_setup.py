@@ -141,6 +141,8 @@ def test_second_run_changes_exactly_the_added_and_removed_profiles_and_a_third_n
     assert old - new == {"profile payments-team-power-user", "profile payments-team-power-user-mfa"}
     assert new - old == {"profile ops-team-power-user", "profile ops-team-power-user-mfa"}
     assert after.count("[profile erin-power-user]") == 1  # nothing duplicated
+    # the team trusted by pattern names no devices: erin's own comes from her own role's line
+    assert sections(after)["profile ops-team-power-user-mfa"]["mfa_serial"] == ERIN_MFA
     assert outside(after) == original + "\r\n"  # one blank line before the block, CRLF too
     assert "\n" not in after.replace("\r\n", "")  # every line still ends CRLF
     stamp = home.config.stat().st_mtime_ns

@@ -177,8 +177,14 @@ def helper_command(words: Sequence[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def own_serial(entries: Sequence[Entry], caller: str) -> str | None:
+    """The caller's MFA device as any of their roles' lines name it (a team trusted by
+    pattern names no devices; the caller's own role does)."""
+    return next((e.trust.serials[caller] for e in entries if caller in e.trust.serials), None)
+
+
 def _own_profile(
-    profile: Profile, trust: Trust, caller: str, source_profile: str, helper: str
+    profile: Profile, serial: str | None, source_profile: str, helper: str
 ) -> list[str]:
     lines = [f"[profile {profile.name}]", *profile.comments]
     for key, value in profile.settings:
@@ -189,14 +195,13 @@ def _own_profile(
         if key == "credential_process" and value.split(" ", 1)[0] == HELPER_WORD:
             value = helper + value[len(HELPER_WORD) :]
         lines.append(f"{key} = {value}")
-    own = trust.serials.get(caller)
-    if own and any(key == "role_arn" for key, _ in profile.settings):
-        lines.append(f"mfa_serial = {own}")
+    if serial and any(key == "role_arn" for key, _ in profile.settings):
+        lines.append(f"mfa_serial = {serial}")
     return lines
 
 
 def render_block(
-    entries: Sequence[Entry], caller: str, source_profile: str, helper: str
+    entries: Sequence[Entry], serial: str | None, source_profile: str, helper: str
 ) -> list[str]:
     """The managed block's lines (no line endings): the caller's profiles, their own MFA
     device only, the helper by the given command, the given source profile."""
@@ -208,7 +213,7 @@ def render_block(
         for at, profile in enumerate(entry.profiles):
             if at:
                 lines.append("")
-            lines += _own_profile(profile, entry.trust, caller, source_profile, helper)
+            lines += _own_profile(profile, serial, source_profile, helper)
     lines += ["", END]
     return lines
 

@@ -161,9 +161,10 @@ def run(
             f"no role in {where} trusts {caller}; ask your platform team to add you",
         )
     helper = setup.helper_command(helper_words(argv0, sys.executable))
+    serial = setup.own_serial(mine, caller)
 
     def block(entries: Sequence[setup.Entry]) -> list[str]:
-        return setup.render_block(entries, caller, ns.source_profile, helper)
+        return setup.render_block(entries, serial, ns.source_profile, helper)
 
     if ns.print:
         stdout("\n".join(block(mine)) + "\n")
