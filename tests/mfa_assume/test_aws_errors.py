@@ -184,42 +184,44 @@ def clock_error(code: str, message: str, server_offset: float | None) -> ClientE
 
 
 @pytest.mark.parametrize(
-    ("exc", "fragment"),
+    ("code", "message", "server_offset", "fragment"),
     [
         pytest.param(
-            clock_error(
-                "SignatureDoesNotMatch",
-                "Signature expired: 20261207T070000Z is now earlier than 20261207T070500Z "
-                "(20261207T072000Z - 15 min.)",
-                20 * 60,
-            ),
+            "SignatureDoesNotMatch",
+            "Signature expired: 20261207T070000Z is now earlier than 20261207T070500Z "
+            "(20261207T072000Z - 15 min.)",
+            20 * 60,
             "this computer's clock is 20 minutes behind AWS's (by its Date header)",
             id="behind-sts",
         ),
         pytest.param(
-            clock_error(
-                "InvalidSignatureException",
-                "Signature not yet current: 20261207T080000Z is still later than "
-                "20261207T074500Z (20261207T073000Z + 15 min.)",
-                -30 * 60,
-            ),
+            "InvalidSignatureException",
+            "Signature not yet current: 20261207T080000Z is still later than "
+            "20261207T074500Z (20261207T073000Z + 15 min.)",
+            -30 * 60,
             "this computer's clock is 30 minutes ahead of AWS's",
             id="ahead-json-api",
         ),
         pytest.param(
-            clock_error("RequestTimeTooSkewed", "The difference ... is too large.", None),
+            "RequestTimeTooSkewed",
+            "The difference ... is too large.",
+            None,
             "this computer's clock is off by more than AWS allows (15 minutes)",
             id="s3-no-date-header",
         ),
         pytest.param(
-            clock_error("RequestExpired", "Request has expired.", 16 * 60),
+            "RequestExpired",
+            "Request has expired.",
+            16 * 60,
             "16 minutes behind",
             id="ec2-request-expired",
         ),
     ],
 )
-def test_a_request_refused_for_its_time_says_the_clock_is_off(exc, fragment):
-    error = translate(exc, IDENTITY)
+def test_a_request_refused_for_its_time_says_the_clock_is_off(
+    code, message, server_offset, fragment
+):
+    error = translate(clock_error(code, message, server_offset), IDENTITY)  # Date: just now
     assert fragment in error.message
     assert "access key" not in error.message
     assert "set the clock right" in error.message
