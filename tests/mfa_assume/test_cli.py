@@ -351,3 +351,43 @@ def test_fast_options_give_way_to_argparse_for_an_option_they_cannot_read(monkey
         options, "_FAST", {f: (f[2:], options._fast_kind(s), s) for f, s in counted}
     )
     assert options.fast_options(["--profile", "p"]) is None
+
+
+def test_the_helpers_modules_import_no_circle():
+    """No module reaches itself through the imports of the helper's modules, those inside
+    functions included (cli.py and console_cli.py once imported each other)."""
+    import ast
+    from pathlib import Path
+
+    import mfa_assume
+
+    root = Path(mfa_assume.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = ("mfa_assume", *path.relative_to(root).with_suffix("").parts)
+        name = ".".join(parts).removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "mfa_assume":
+                found |= {f"mfa_assume.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mfa_assume."):
+                found.add(str(node.module))
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("mfa_assume.")}
+        graph[name] = found
+    assert "mfa_assume.options" in graph["mfa_assume.console_cli"]
+
+    def reaches(start: str, goal: str) -> bool:
+        seen: set[str] = set()
+        todo = list(graph.get(start, set()))
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph.get(name, set()))
+        return False
+
+    circles = sorted(name for name in graph if reaches(name, name))
+    assert circles == []
