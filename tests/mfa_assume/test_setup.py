@@ -313,3 +313,21 @@ def test_keys_only_in_the_environment_are_named_before_any_aws_call(home):
     assert code == ExitCode.BASE_CREDENTIALS
     assert "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile" in err
     assert "env-secret" not in err
+
+
+def test_the_block_is_replaced_where_it_is_and_a_block_without_its_end_is_refused(home):
+    source = home.profiles_file(synthesized([PAYMENTS]))
+    assert home.setup("--from", source, "--principal", ERIN)[0] == 0
+    later = "\n[profile added-after]\nregion = af-south-1\n"
+    home.config.write_text(home.config.read_text(encoding="utf-8") + later, encoding="utf-8")
+    second = home.profiles_file(synthesized([OPS]), "second.ini")
+    assert home.setup("--from", second, "--principal", ERIN)[0] == 0
+    text = home.config.read_text(encoding="utf-8")
+    assert text.endswith(later)  # what the user added after the block stays after it
+    assert "[profile ops-team-power-user]" in managed(text)
+    cut = text.replace("# <<< mfa-assume setup\n", "")
+    home.config.write_text(cut, encoding="utf-8")
+    code, _, err = home.setup("--from", second, "--principal", ERIN)
+    assert code == ExitCode.INVALID_INPUT
+    assert "the block of mfa-assume setup has no end line" in err
+    assert home.config.read_text(encoding="utf-8") == cut
