@@ -9,7 +9,7 @@ from aws_cdk import App, Environment, Stack
 
 from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY
 from developer_roles.config.layout import IDENTITY_STACK_NAME, plan_stacks
-from developer_roles.config.model import RolesConfig, Target
+from developer_roles.config.model import ConfigError, RolesConfig, Target
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.identity_stack import IdentityAccessStack
 from stacks.nag import acknowledge_wildcards, add_checks, is_any_account_role
@@ -46,6 +46,13 @@ def build_app(app: App, config: RolesConfig, app_dir: Path | None = None) -> lis
     A pipeline carries the configuration file the app was given (context ``developerRolesFile``,
     relative to ``app_dir``, the current directory by default) into its build and preflight.
     """
+    if config.publish_profiles and not config.identity_account:
+        raise ConfigError(
+            [
+                "publishProfiles: the profiles are published in the identity account; set "
+                "identityAccount too (or leave publishProfiles out)"
+            ]
+        )
     plans = plan_stacks(config)
     stacks: list[Stack] = []
     # The pipeline and StackSet modules are imported only for configurations that use them:
@@ -98,10 +105,15 @@ def build_app(app: App, config: RolesConfig, app_dir: Path | None = None) -> lis
                 )
             )
     if config.identity_account and config.pipeline is None:
+        from stacks.profiles import render_profiles
+
         identity = IdentityAccessStack(
             app,
             IDENTITY_STACK_NAME,
             config=config,
+            profiles=render_profiles(config.roles, [resolved(t) for t in config.targets])
+            if config.publish_profiles
+            else None,
             env=environment(Target(config.identity_account, config.targets[0].region)),
         )
         if config.stack_set is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from developer_role import TRUST_ACTIONS, mfa_conditions, policy_length
@@ -116,7 +117,15 @@ def identity_users(config: RolesConfig) -> list[str]:
 class IdentityAccessStack(Stack):
     """The managed policy and group that let developers reach their roles across accounts."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: RolesConfig, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: RolesConfig,
+        profiles: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, id_, **kwargs)
         document = access_policy(config)
         length = policy_length(document)
@@ -142,5 +151,51 @@ class IdentityAccessStack(Stack):
             iam.CfnUserToGroupAddition(
                 self, "Members", group_name=self.group.group_name, users=list(users)
             )
+        if profiles is not None:
+            publish_profiles(self, self.group, profiles)
         CfnOutput(self, "AccessPolicyArn", value=self.policy.managed_policy_arn)
         CfnOutput(self, "GroupName", value=self.group.group_name)
+
+
+def publish_profiles(stack: Stack, group: iam.IGroup, text: str) -> None:
+    """The profiles file as SSM parameters (``mfa-assume setup`` reads them), readable by the
+    developers' group with ``ssm:GetParametersByPath`` on the path, which is authorized
+    against the path alone, not the parameters it returns
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html).
+    """
+    from stacks.profiles import (
+        MAX_PUBLISHED_PARAMETERS,
+        PUBLISHED_PATH,
+        published_name,
+        published_values,
+    )
+
+    values = published_values(text)
+    if len(values) > MAX_PUBLISHED_PARAMETERS:
+        raise ConfigError(
+            [
+                f"the profiles need {len(values)} SSM parameters to publish, over "
+                f"{MAX_PUBLISHED_PARAMETERS}; use fewer principals per configuration"
+            ]
+        )
+    for index, value in enumerate(values):
+        ssm.CfnParameter(
+            stack,
+            f"PublishedProfiles{index:03d}",
+            name=published_name(index),
+            type="String",
+            tier="Standard",
+            value=value,
+            description="mfa-assume setup: the developer profiles (gzip, base64; in name order)",
+        )
+    group.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadPublishedProfiles",
+            actions=["ssm:GetParametersByPath"],
+            resources=[
+                stack.format_arn(
+                    service="ssm", resource="parameter", resource_name=PUBLISHED_PATH.lstrip("/")
+                )
+            ],
+        )
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import re
 from collections.abc import Sequence
 
@@ -51,16 +54,50 @@ def _known_serials(spec: RoleSpec, roles: Sequence[RoleSpec]) -> dict[str, str]:
     return {name: str(serial) for name, serial in found}
 
 
+def _single_member(spec: RoleSpec) -> bool:
+    """Whether exactly one principal can assume the role: a personal role, or a team of one
+    named member and no pattern or organisation."""
+    trust = spec.trust
+    return spec.principal is not None or (
+        len(trust.principals) == 1 and not trust.arn_patterns and trust.org_id is None
+    )
+
+
 def _serial_lines(spec: RoleSpec, roles: Sequence[RoleSpec]) -> list[str]:
+    """``mfa_serial`` for a role one principal assumes; for a team, one commented line per
+    member whose device is known (each member keeps their own: ``mfa-assume setup`` does)."""
     serials = _known_serials(spec, roles)
-    if len(set(serials.values())) == 1:
-        return [f"mfa_serial = {next(iter(serials.values()))}"]
     if not serials:
         return []
+    if _single_member(spec):
+        return [f"mfa_serial = {next(iter(serials.values()))}"]
     return [
         "# mfa_serial: keep the line of your own device (without one, the helper finds it)",
         *(f"# mfa_serial = {serial}  ({name})" for name, serial in sorted(serials.items())),
     ]
+
+
+# The comment line that tells ``mfa-assume setup`` (scripts/mfa_assume: setup.py reads it)
+# whose profile follows: the principals, ARN patterns and organisation the role trusts, and
+# the members' MFA devices by principal ARN. One JSON object on one line; the helper's copy of
+# this prefix is held to this one by tests/stacks/test_profiles.py.
+SETUP_MARKER = "# mfa-assume-setup: "
+
+
+def setup_line(spec: RoleSpec, roles: Sequence[RoleSpec]) -> str:
+    devices = {
+        r.principal.arn: r.mfa_serial for r in roles if r.principal is not None and r.mfa_serial
+    }
+    trusted = [spec.principal.arn] if spec.principal is not None else list(spec.trust.principals)
+    if spec.principal is not None and spec.mfa_serial:
+        devices[spec.principal.arn] = spec.mfa_serial
+    data: dict[str, object] = {
+        "principals": trusted,
+        "patterns": list(spec.trust.arn_patterns),
+        "org": spec.trust.org_id,
+        "serials": {arn: str(devices[arn]) for arn in trusted if arn in devices},
+    }
+    return SETUP_MARKER + json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
 def _session_lines(spec: RoleSpec) -> list[str]:
@@ -93,7 +130,8 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
     profile's region from ``[default]``.
     """
     lines = [
-        "# ~/.aws/config profiles for the developer roles. Paste the ones you need.",
+        "# ~/.aws/config profiles for the developer roles. `mfa-assume setup --from THIS_FILE`",
+        "# writes yours (and updates them on its next run); or paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
         f"# The '{HELPER_COMMAND}' command: install the helper with pipx (docs/helper.md). It "
         "must be on the PATH",
@@ -114,6 +152,7 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
             lines += [
                 "",
                 f"# {spec.label}",
+                setup_line(spec, roles),
                 f"[profile {name}-mfa]",
                 f"role_arn = {role_arn(spec, target.account)}",
                 "source_profile = default",
@@ -128,3 +167,27 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
                 *_region_lines(target.region),
             ]
     return "\n".join(lines) + "\n"
+
+
+# Where the identity stack publishes the profiles for `mfa-assume setup` (the helper's copy:
+# mfa_assume.published). SSM Parameter Store, standard tier: a value holds at most 4 KB
+# (8 KB advanced, which is charged per parameter), and a stack at most 500 resources
+# (https://docs.aws.amazon.com/general/latest/gr/ssm.html,
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
+# the file, gzip-compressed and base64-encoded, split into parameters of 4,096 characters.
+PUBLISHED_PATH = "/developer-roles/profiles"
+MAX_PARAMETER_VALUE = 4096
+MAX_PUBLISHED_PARAMETERS = 400
+
+
+def published_values(text: str) -> list[str]:
+    """The values of the parameters ``PUBLISHED_PATH/000``, ``001``, ... for ``text``; the
+    same text gives the same values (no time stamp in the gzip header)."""
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+    return [
+        packed[at : at + MAX_PARAMETER_VALUE] for at in range(0, len(packed), MAX_PARAMETER_VALUE)
+    ]
+
+
+def published_name(index: int) -> str:
+    return f"{PUBLISHED_PATH}/{index:03d}"

@@ -232,3 +232,198 @@ def test_installs_from_a_git_url_with_a_subdirectory(tmp_path):
     assert pip.returncode == 0, pip.stdout + pip.stderr
     done = target.run("mfa-assume", "--version")
     assert (done.returncode, done.stdout.strip()) == (0, f"mfa-assume {mfa_assume.__version__}")
+
+
+# ---- mfa-assume setup, as a new developer runs it (issue 26) ----------------------------------
+# One synthesis for a single-account app in an account other than the documentation's, with an
+# identity account (the same one): two developers with their own devices, a team of both.
+# The roles and the published SSM parameters are created from the synthesized templates (the
+# deploy path is test_deploy.py's), then each developer runs the installed helper's `setup` and
+# the AWS CLI as cron would: `env -i PATH=/usr/bin:/bin`, on a real pseudo-terminal.
+
+SETUP_ACCOUNT = "345678901234"
+SETUP_REGION = "eu-north-1"
+
+
+@dataclass(frozen=True)
+class SetupWorld:
+    erin: Developer
+    frank: Developer
+    admin: Credentials
+    profiles_file: Path  # cdk.out/aws-config-profiles.ini
+
+
+def _create_from_templates(local_aws: LocalAwsEnv, admin: Credentials, assembly: Path) -> list[str]:
+    """The roles (with their synthesized trust) and the identity stack's parameters and group
+    policy, made in the local AWS as the templates declare them; the role names."""
+    from developer_roles.config.layout import IDENTITY_STACK_NAME
+    from trustcheck.templates import Pseudo, resolve, roles_in_assembly
+
+    iam = local_aws.client("iam", admin)
+    names = []
+    for role in roles_in_assembly(assembly, SETUP_ACCOUNT):
+        name = role.role_arn.rsplit("/", 1)[1]
+        iam.create_role(
+            RoleName=name,
+            Path=role.role_arn.split(":role", 1)[1].removesuffix(name),
+            AssumeRolePolicyDocument=json.dumps(role.trust_policy),
+        )
+        names.append(name)
+    identity = assembly / f"{IDENTITY_STACK_NAME}.template.json"
+    resources = json.loads(identity.read_text(encoding="utf-8"))["Resources"]
+    ssm = local_aws.session(admin).client(
+        "ssm", region_name=SETUP_REGION, endpoint_url=local_aws.endpoint_url
+    )
+    pseudo = Pseudo(SETUP_ACCOUNT, SETUP_REGION)
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SSM::Parameter":
+            ssm.put_parameter(
+                Name=props["Name"], Value=props["Value"], Type=props["Type"], Overwrite=True
+            )
+        if resource["Type"] == "AWS::IAM::Policy":  # the developers' group policy
+            document = resolve(props["PolicyDocument"], pseudo, identity.name)
+            iam.put_user_policy(
+                UserName="setup-erin", PolicyName="group", PolicyDocument=json.dumps(document)
+            )
+            iam.put_user_policy(
+                UserName="setup-frank", PolicyName="group", PolicyDocument=json.dumps(document)
+            )
+    return names
+
+
+@pytest.fixture(scope="module")
+def setup_world(
+    local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SetupWorld]:
+    from trustcheck.synth import synthesize
+
+    if local_aws.is_live:
+        pytest.skip("creates users in a second local account")
+    erin = local_aws.create_developer("setup-erin", account_id=SETUP_ACCOUNT)
+    frank = local_aws.create_developer("setup-frank", account_id=SETUP_ACCOUNT)
+    admin = local_aws.other_account_admin(SETUP_ACCOUNT)
+    work = tmp_path_factory.mktemp("setup-app")
+    config = work / "roles.json"
+    config.write_text(
+        json.dumps(
+            {
+                "account": SETUP_ACCOUNT,
+                "region": SETUP_REGION,
+                "identityAccount": SETUP_ACCOUNT,
+                "publishProfiles": True,
+                "principals": [
+                    {"arn": erin.arn, "mfaSerial": erin.mfa_serial},
+                    {"arn": frank.arn, "mfaSerial": frank.mfa_serial},
+                ],
+                "groups": [{"name": "platform", "principals": [erin.arn, frank.arn]}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assembly = synthesize(work / "cdk.out", {"developerRolesFile": str(config)})
+    names = _create_from_templates(local_aws, admin, assembly)
+    try:
+        yield SetupWorld(erin, frank, admin, assembly / "aws-config-profiles.ini")
+    finally:
+        iam = local_aws.client("iam", admin)
+        for name in names:
+            iam.delete_role(RoleName=name)
+
+
+def _developer_home(installed: Installed, developer: Developer, tmp_path: Path) -> dict[str, str]:
+    """A home with only the developer's keys (as [default]); the environment to run in."""
+    home = tmp_path / developer.user_name
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {developer.access_key_id}\n"
+        f"aws_secret_access_key = {developer.secret_access_key}\n",
+        encoding="utf-8",
+    )
+    return {"HOME": str(home)}
+
+
+def _setup(installed: Installed, home: dict[str, str], local_aws: LocalAwsEnv, *argv: str) -> str:
+    env = (
+        installed.env(local_aws.endpoint_url) | home | {"XDG_CACHE_HOME": home["HOME"] + "/.cache"}
+    )
+    done = subprocess.run(
+        [installed.command("mfa-assume"), "setup", *argv],
+        cwd=home["HOME"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+def _as_cron(
+    home: dict[str, str], local_aws: LocalAwsEnv, profile: str, developer: Developer
+) -> str:
+    """``aws sts get-caller-identity --profile PROFILE`` under ``env -i PATH=/usr/bin:/bin``
+    (cron's environment: HOME and that PATH) on a real terminal, typing the developer's code
+    at the helper's prompt; the ARN it prints."""
+    from tests.e2e.terminal import AWS_CLI
+
+    argv = [
+        "/usr/bin/env",
+        "-i",
+        "PATH=/usr/bin:/bin",
+        f"HOME={home['HOME']}",
+        f"AWS_ENDPOINT_URL={local_aws.endpoint_url}",
+        "AWS_EC2_METADATA_DISABLED=true",
+        str(AWS_CLI),
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        profile,
+        "--output",
+        "json",
+    ]
+    term = Terminal(argv, {"PATH": "/usr/bin:/bin"}, Path(home["HOME"]))
+    try:
+        term.wait_for(re.escape(f"MFA code for {developer.mfa_serial}: "))
+        term.type(local_aws.fresh_totp(developer))
+        status, shown = term.finish()
+    finally:
+        term.end()
+    assert status == 0, term.output
+    return str(json.loads(shown[shown.index("{") :])["Arn"])
+
+
+def test_setup_from_the_published_place_then_the_cli_under_cron_gets_the_own_role(
+    installed, setup_world, local_aws, tmp_path
+):
+    erin = setup_world.erin
+    home = _developer_home(installed, erin, tmp_path)
+    said = _setup(installed, home, local_aws, "--region", SETUP_REGION)
+    assert f"wrote 4 profiles for {erin.arn}" in said
+    config = Path(home["HOME"], ".aws", "config").read_text(encoding="utf-8")
+    assert f"credential_process = {installed.command('mfa-assume')} --profile" in config
+    assert "setup-frank" not in config  # only erin's own profiles, her own device
+    arn = _as_cron(home, local_aws, "setup-erin-power-user", erin)
+    assert ":assumed-role/PowerUser-setup-erin/" in arn
+
+
+def test_a_teammate_sets_up_from_the_file_and_gets_the_team_role_with_their_own_code(
+    installed, setup_world, local_aws, tmp_path
+):
+    frank = setup_world.frank
+    home = _developer_home(installed, frank, tmp_path)
+    _setup(installed, home, local_aws, "--from", str(setup_world.profiles_file))
+    config = Path(home["HOME"], ".aws", "config").read_text(encoding="utf-8")
+    assert f"mfa_serial = {frank.mfa_serial}" in config
+    assert "setup-erin" not in config
+    stamp = os.stat(Path(home["HOME"], ".aws", "config")).st_mtime_ns
+    assert "is up to date" in _setup(
+        installed, home, local_aws, "--from", str(setup_world.profiles_file)
+    )
+    assert os.stat(Path(home["HOME"], ".aws", "config")).st_mtime_ns == stamp
+    arn = _as_cron(home, local_aws, "platform-team-power-user", frank)
+    assert ":assumed-role/" in arn
+    assert "platform" in arn.lower()
+    assert "setup-frank" in arn

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mfa_assume import cache, cli, files, output
+from mfa_assume import cache, cli, files, options, output
 from mfa_assume.errors import ExitCode, HelperError
 from mfa_assume.request import Options, build_request
 
@@ -256,14 +256,14 @@ def test_aws_error_exits_with_its_code_and_no_secret(aws_home, stubs, make_deps)
 
 
 def argparse_options(argv: list[str]) -> dict[str, object]:
-    p = cli.parser()
-    return vars(p.parse_args(cli.attach_dash_values(argv, p)))
+    p = options.parser()
+    return vars(p.parse_args(options.attach_dash_values(argv, p)))
 
 
 def one_of_each(kind: str) -> list[list[str]]:
-    """One argv per option of ``kind`` in cli.OPTIONS: a new option is covered at once."""
+    """One argv per option of ``kind`` in options.OPTIONS: a new option is covered at once."""
     cases = []
-    for flag, settings in cli.OPTIONS:
+    for flag, settings in options.OPTIONS:
         if kind == "switch" and settings.get("action") == "store_true":
             cases.append([flag])
         elif kind == "value" and "action" not in settings:
@@ -301,7 +301,7 @@ FAST_CASES.update({f"--format {fmt}": ["--format", fmt] for fmt in output.FORMAT
 
 @pytest.mark.parametrize("argv", FAST_CASES.values(), ids=FAST_CASES.keys())
 def test_fast_options_read_what_argparse_reads(argv):
-    fast = cli.fast_options(argv)
+    fast = options.fast_options(argv)
     assert fast is not None
     assert vars(fast) == argparse_options(argv)
 
@@ -319,14 +319,14 @@ LEFT_TO_ARGPARSE = {
 
 @pytest.mark.parametrize("argv", LEFT_TO_ARGPARSE.values(), ids=LEFT_TO_ARGPARSE.keys())
 def test_other_argv_is_left_to_argparse_and_parsed_by_it(argv):
-    assert cli.fast_options(argv) is None
+    assert options.fast_options(argv) is None
     try:
         expected = argparse_options(argv)
     except (SystemExit, HelperError) as exc:
         with pytest.raises(type(exc)):
-            cli.parse_options(argv)
+            options.parse_options(argv)
     else:
-        assert vars(cli.parse_options(argv)) == expected
+        assert vars(options.parse_options(argv)) == expected
 
 
 @pytest.mark.parametrize(
@@ -339,13 +339,55 @@ def test_other_argv_is_left_to_argparse_and_parsed_by_it(argv):
     ids=["bad choice", "missing value", "unknown flag"],
 )
 def test_usage_errors_come_from_argparse(argv, message):
-    assert cli.fast_options(argv) is None
+    assert options.fast_options(argv) is None
     with pytest.raises(HelperError, match=message) as caught:
-        cli.parse_options(argv)
+        options.parse_options(argv)
     assert caught.value.code == ExitCode.INVALID_INPUT
 
 
 def test_fast_options_give_way_to_argparse_for_an_option_they_cannot_read(monkeypatch):
-    counted = (*cli.OPTIONS, ("--verbose", {"action": "count"}))
-    monkeypatch.setattr(cli, "_FAST", {f: (f[2:], cli._fast_kind(s), s) for f, s in counted})
-    assert cli.fast_options(["--profile", "p"]) is None
+    counted = (*options.OPTIONS, ("--verbose", {"action": "count"}))
+    monkeypatch.setattr(
+        options, "_FAST", {f: (f[2:], options._fast_kind(s), s) for f, s in counted}
+    )
+    assert options.fast_options(["--profile", "p"]) is None
+
+
+def test_the_helpers_modules_import_no_circle():
+    """No module reaches itself through the imports of the helper's modules, those inside
+    functions included (cli.py and console_cli.py once imported each other)."""
+    import ast
+    from pathlib import Path
+
+    import mfa_assume
+
+    root = Path(mfa_assume.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = ("mfa_assume", *path.relative_to(root).with_suffix("").parts)
+        name = ".".join(parts).removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "mfa_assume":
+                found |= {f"mfa_assume.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mfa_assume."):
+                found.add(str(node.module))
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("mfa_assume.")}
+        graph[name] = found
+    assert "mfa_assume.options" in graph["mfa_assume.console_cli"]
+
+    def reaches(start: str, goal: str) -> bool:
+        seen: set[str] = set()
+        todo = list(graph.get(start, set()))
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph.get(name, set()))
+        return False
+
+    circles = sorted(name for name in graph if reaches(name, name))
+    assert circles == []

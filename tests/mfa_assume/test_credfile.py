@@ -226,3 +226,56 @@ def test_the_refusal_names_the_taken_candidates_when_none_would_be_accepted(aws_
     assert caught.value.message.endswith(
         "; choose another name (dev-mfa, dev-temp, dev-session would be refused too)"
     )
+
+
+def test_crlf_file_keeps_crlf_on_rewrite(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_bytes(OTHERS.replace("\n", "\r\n").encode())
+    credfile.write_profile(str(path), "work-mfa", make_creds())
+    credfile.write_profile(str(path), "work-mfa", make_creds())  # and on replacing it
+    data = path.read_bytes().decode()
+    assert data.startswith(OTHERS.replace("\n", "\r\n"))
+    assert "\n" not in data.replace("\r\n", "")
+    assert data.count("[work-mfa]") == 1
+
+
+def test_a_read_only_file_or_folder_is_found_before_writing(tmp_path):
+    from mfa_assume.errors import ExitCode, HelperError
+
+    path = tmp_path / "credentials"
+    path.write_text(OTHERS)
+    path.chmod(0o444)
+    with pytest.raises(HelperError) as refused:
+        credfile.check_writable(str(path))
+    assert refused.value.code == ExitCode.LOCAL_WRITE
+    assert refused.value.message == f"cannot write {path}: it is read-only (mode 0444)"
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    with pytest.raises(HelperError, match=f"its folder {folder} is read-only"):
+        credfile.check_writable(str(folder / "credentials"))
+
+
+def test_write_profile_into_a_read_only_file_fails_before_the_code_is_asked(aws_home):
+    import io
+    from pathlib import Path
+
+    from mfa_assume import cli, flow
+
+    from .conftest import CodeTyped, RecordingFactory
+
+    env = aws_home()
+    credentials = Path(env["HOME"], ".aws", "credentials")
+    credentials.chmod(0o444)
+    stderr, asked, factory = io.StringIO(), CodeTyped(), RecordingFactory()
+    deps = flow.Deps(env=env, stderr=stderr, ask_code=asked, make_clients=factory)
+    code = cli.main(
+        ["--profile", "alice-power-user-mfa", "--write-profile", "work-temp"],
+        deps,
+        stdout=io.StringIO().write,
+    )
+    assert code == 11
+    assert stderr.getvalue() == (
+        f"mfa-assume: cannot write {credentials}: it is read-only (mode 0444)\n"
+    )
+    assert asked.asked == []  # no code asked
+    assert factory.calls == []  # no AWS call

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from mfa_assume import cli, errors
+from mfa_assume import errors, options
 from mfa_assume.errors import ExitCode, HelperError, InputError
 
 
@@ -16,7 +16,7 @@ def test_every_exit_code_is_documented_once_in_the_module_docstring():
 
 
 def test_every_exit_code_is_listed_in_the_help_epilog():
-    epilog = " ".join(cli.EPILOG.split())
+    epilog = " ".join(options.EPILOG.split())
     for code in ExitCode:
         if code not in (ExitCode.COMMAND_NOT_EXECUTABLE, ExitCode.COMMAND_NOT_FOUND):  # "126/127"
             assert f"{int(code)} " in epilog

@@ -114,3 +114,42 @@ def test_timeout_comes_from_the_environment(value, seconds):
 def test_bad_timeout_is_an_input_error(value):
     with pytest.raises(InputError, match=r"MFA_ASSUME_LOCK_TIMEOUT=.* expected 0 to 3600"):
         lock.timeout_from({"MFA_ASSUME_LOCK_TIMEOUT": value})
+
+
+def test_a_waiter_says_once_that_it_waits_then_gets_the_lock(tmp_path, holder):
+    entry = str(tmp_path / "cache" / "entry.json")
+    process = holder(entry)
+    said: list[str] = []
+    polls: list[float] = []
+
+    def pause(seconds: float) -> None:  # the holder finishes on the third poll
+        polls.append(seconds)
+        if len(polls) == 3:
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait()
+
+    with lock.held(entry, 60, pause=pause, waiting=lambda: said.append("waiting")):
+        pass
+    assert said == ["waiting"]
+    assert len(polls) == 3
+
+
+def test_a_helper_waiting_for_another_terminals_code_says_so_on_one_line(
+    tmp_path, holder, aws_home
+):
+    import io
+
+    from mfa_assume import cache, flow
+    from mfa_assume.request import Options, build_request
+
+    env = aws_home(MFA_ASSUME_LOCK_TIMEOUT="0", XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    request = build_request(Options(profile="alice-power-user-mfa", no_mfa_session=True), env)
+    entry = cache.entry_path(cache.cache_dir(env), cache.key_for(request.cache_key_parts(env)))
+    holder(entry)
+    stderr = io.StringIO()
+    deps = flow.Deps(env=env, stderr=stderr, tell=lambda line: False)
+    with pytest.raises(HelperError) as caught:
+        flow.obtain(request, deps)
+    assert caught.value.code == ExitCode.LOCK_TIMEOUT
+    assert stderr.getvalue() == f"mfa-assume: {flow.WAITING}\n"

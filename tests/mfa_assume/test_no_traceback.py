@@ -314,6 +314,52 @@ CASES = [
             ),
         )
     ),
+    # 9. mfa-assume setup: refused before any AWS call (the closed port would give exit 10)
+    pytest.param(
+        ["setup", "--principal", "alice"],
+        "",
+        DEFAULT_CREDENTIALS,
+        {},
+        2,
+        "--principal 'alice' is not an IAM principal ARN;",
+        id="9-setup-principal",
+    ),
+    pytest.param(
+        ["setup", "--from", "/no/such/profiles.ini"],
+        "",
+        DEFAULT_CREDENTIALS,
+        {},
+        2,
+        "/no/such/profiles.ini does not exist or is empty",
+        id="9-setup-missing-file",
+    ),
+    pytest.param(
+        ["setup", "--from", "/etc/passwd", "--principal", "arn:aws:iam::210987654321:user/a"],
+        "",
+        DEFAULT_CREDENTIALS,
+        {},
+        2,
+        "/etc/passwd has no '# mfa-assume-setup:' lines",
+        id="9-setup-not-synthesized",
+    ),
+    pytest.param(
+        ["setup", "--frm", "x"],
+        "",
+        DEFAULT_CREDENTIALS,
+        {},
+        2,
+        "unrecognized arguments: --frm x; see mfa-assume setup --help",
+        id="9-setup-unknown-option",
+    ),
+    pytest.param(
+        ["setup"],
+        "",
+        "",
+        {"AWS_ACCESS_KEY_ID": "TESTKEYIDENVIRONMENT", "AWS_SECRET_ACCESS_KEY": "env-secret"},
+        4,
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile",
+        id="9-setup-environment-keys",
+    ),
 ]
 
 

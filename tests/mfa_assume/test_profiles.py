@@ -223,3 +223,30 @@ def test_role_source_profile_is_identified_by_its_role_and_its_own_source(aws_ho
     config = f"[profile mid]\nrole_arn = {ROLE}\nsource_profile = default\n"
     fingerprint = profiles.base_fingerprint("mid", aws_home(config=config))
     assert fingerprint == f"role:mid:{ROLE}<-profile:default:{BASE_KEY_ID}"
+
+
+def test_environment_keys_ignored_for_a_profile_are_named_with_the_two_ways_to_use_them(aws_home):
+    import io
+
+    from mfa_assume import cli, flow
+
+    from .conftest import RecordingFactory
+
+    env = aws_home(
+        credentials="",
+        AWS_ACCESS_KEY_ID="TESTKEYIDENVIRONMENT",
+        AWS_SECRET_ACCESS_KEY="environment-secret",
+    )
+    stderr, factory = io.StringIO(), RecordingFactory()
+    code = cli.main(
+        ["--profile", "alice-power-user-mfa"],
+        flow.Deps(env=env, stderr=stderr, make_clients=factory),
+        stdout=io.StringIO().write,
+    )
+    (line,) = stderr.getvalue().splitlines()
+    assert code == 4
+    assert factory.calls == []
+    assert "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile" in line
+    assert "profile 'alice-power-user-mfa''s source profile 'default' has no credentials" in line
+    assert "--role-arn ARN without --profile" in line
+    assert "environment-secret" not in line

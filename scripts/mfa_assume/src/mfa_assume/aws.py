@@ -29,6 +29,8 @@ class AwsClients:
     # The base credentials are themselves temporary (a session token): STS refuses
     # GetSessionToken for them, so no MFA session can be made.
     temporary: bool = False
+    # Another service's client from the same session and settings (mfa-assume setup: SSM).
+    session_client: Callable[[str], Any] | None = None
 
     def sts_for(self, creds: Credentials) -> Any:
         if self.for_credentials is None:
@@ -64,6 +66,8 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
         )
         return signed.client("sts", config=config)
 
+    any_client: Callable[..., Any] = session.client  # a service named at run time
+
     try:  # creating a client loads the credentials (a credential_process runs here)
         found = session.get_credentials()
         return AwsClients(
@@ -71,6 +75,7 @@ def make_clients(base_profile: str | None, region: str | None) -> AwsClients:
             iam=session.client("iam", config=config),
             for_credentials=sts_for,
             temporary=bool(found is not None and found.get_frozen_credentials().token),
+            session_client=lambda service: any_client(service, config=config),
         )
     except botocore.exceptions.BotoCoreError as exc:  # request.py checks most of this first
         raise settings_error(exc, base_profile) from None

@@ -6,13 +6,23 @@ secrets; they are quoted on one line.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import botocore.exceptions
 
 from mfa_assume.errors import ExitCode, HelperError
 
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException"}
+# A request refused because its time stamp is too far from AWS's clock: the computer's clock
+# is off, not the keys. AWS checks a signed request's time stamp against its own clock
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html):
+# Query and JSON APIs (STS, IAM, SSM) answer SignatureDoesNotMatch/InvalidSignatureException
+# with "Signature expired: ..." (clock behind) or "Signature not yet current: ..." (ahead);
+# EC2 answers RequestExpired (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html);
+# S3 RequestTimeTooSkewed (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+_CLOCK_CODES = {"RequestExpired", "RequestTimeTooSkewed"}
+_CLOCK_MESSAGES = ("Signature expired", "Signature not yet current")
 _INVALID = {
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
@@ -43,11 +53,18 @@ def translate(exc: Exception, ctx: Context) -> HelperError:
     if isinstance(
         exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
     ):
+        if ctx.base.startswith("profile "):  # a named profile: environment keys do not count
+            name = ctx.base[len("profile ") :]
+            return HelperError(
+                ExitCode.BASE_CREDENTIALS,
+                f"no usable AWS credentials in {ctx.base}; set aws_access_key_id and "
+                f"aws_secret_access_key there (aws configure --profile {name.strip(chr(39))})",
+            )
         return HelperError(
             ExitCode.BASE_CREDENTIALS,
             f"no usable AWS credentials in {ctx.base}; set aws_access_key_id and "
-            "aws_secret_access_key there (aws configure) or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY",
+            "aws_secret_access_key in the default profile (aws configure) or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
         )
     if isinstance(exc, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError):
         endpoint = exc.kwargs.get("endpoint_url") or "the AWS endpoint"
@@ -68,6 +85,8 @@ def _client_error(exc: botocore.exceptions.ClientError, ctx: Context) -> HelperE
     code = str(error.get("Code", "Unknown"))
     message = _one_line(str(error.get("Message", "")))
     said = f"({code}: {message})"
+    if code in _CLOCK_CODES or message.startswith(_CLOCK_MESSAGES):
+        return HelperError(ExitCode.AWS_OTHER, clock_message(exc.response, said))
     if code in _EXPIRED:
         return HelperError(
             ExitCode.BASE_CREDENTIALS,
@@ -123,3 +142,33 @@ def _access_denied(message: str, said: str, ctx: Context) -> HelperError:
             "the role's trust policy must allow sts:TagSession for you",
         )
     return HelperError(ExitCode.ACCESS_DENIED, f"{ctx.operation} was denied {said}")
+
+
+def clock_skew_seconds(response: Mapping[str, Any], now: float) -> float | None:
+    """AWS's time (the response's ``Date`` header) minus ``now``; None without the header."""
+    import email.utils
+
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    date = headers.get("date") or headers.get("Date")
+    if not date:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(str(date)).timestamp() - now
+    except (TypeError, ValueError):
+        return None
+
+
+def clock_message(response: Mapping[str, Any], said: str, now: float | None = None) -> str:
+    import time
+
+    skew = clock_skew_seconds(response, time.time() if now is None else now)
+    if skew is None:
+        off = "is off by more than AWS allows (15 minutes)"
+    else:
+        minutes = round(abs(skew) / 60)
+        amount = f"{minutes} minutes" if minutes else f"{round(abs(skew))} seconds"
+        off = f"is {amount} {'behind' if skew > 0 else 'ahead of'} AWS's (by its Date header)"
+    return (
+        f"AWS refused the request because this computer's clock {off} {said}; set the "
+        "clock right (turn on network time, NTP) and retry"
+    )

@@ -18,10 +18,11 @@ from mfa_assume import PROG, console, flow, signin
 from mfa_assume.checks import check_endpoint_url, check_region
 from mfa_assume.console import Partition, SessionKeys
 from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.options import OPTIONS, attach_dash_values
 from mfa_assume.request import ENDPOINT_VARIABLES, Options, build_request, selected_profile
 
 COMMAND = f"{PROG} console"
-# The helper's options that choose and assume the role (cli.OPTIONS declares them).
+# The helper's options that choose and assume the role (options.OPTIONS declares them).
 ROLE_OPTIONS = (
     "--profile",
     "--role-arn",
@@ -45,8 +46,6 @@ endpoint), 14 no browser to open the URL (use --print-url)
 
 
 def parser() -> argparse.ArgumentParser:
-    from mfa_assume.cli import OPTIONS
-
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
             raise InputError(f"{message}; see {COMMAND} --help")
@@ -200,8 +199,6 @@ def signer(plan: Plan, deps: flow.Deps) -> tuple[SessionKeys, bool]:
 
 
 def run(argv: Sequence[str], deps: flow.Deps, stdout: Callable[[str], object]) -> int:
-    from mfa_assume.cli import attach_dash_values
-
     p = parser()
     ns = p.parse_args(attach_dash_values(list(argv), p))
     plan = Plan(ns, dict(deps.env))

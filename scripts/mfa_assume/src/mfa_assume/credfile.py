@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from mfa_assume import files
 from mfa_assume.credentials import Credentials
-from mfa_assume.errors import InputError
+from mfa_assume.errors import ExitCode, HelperError, InputError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
 if TYPE_CHECKING:
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*$")
 _PROFILE_NAME = re.compile(r"[\w+=,.@-]+")
 _MARKER = "written by mfa-assume"
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending: CRLF when its first line ends so, else LF."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
 def section_lines(name: str, creds: Credentials) -> list[str]:
@@ -70,10 +76,11 @@ def replace_section(text: str, name: str, new_section: list[str]) -> str:
         else:
             held = []
     if not replaced:
+        nl = newline_of(text)
         if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
+            out[-1] += nl
         if out and out[-1].strip():
-            out.append("\n")
+            out.append(nl)
         out.extend(new_section)
     return "".join(out)
 
@@ -160,6 +167,65 @@ def _refusal(name: str, found: AwsFiles) -> str | None:
     return None
 
 
+def check_writable(path: str) -> str:
+    """The file ``path`` leads to (a symbolic link followed, as :func:`write_profile` does),
+    once it is known that it can be replaced: checked before any MFA code is asked for.
+
+    Refused (exit 11): a target that is not a regular file, belongs to another user, or is
+    read-only (no owner write permission: the owner made it so, and the helper does not
+    override that, not even as root); a folder that cannot be written (nor, when missing,
+    created in its nearest existing parent).
+    """
+    import stat
+
+    real = os.path.realpath(path)
+
+    def refuse(reason: str) -> HelperError:
+        return HelperError(ExitCode.LOCAL_WRITE, f"cannot write {path}: {reason}")
+
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("it is not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise refuse("it belongs to another user")
+        if not info.st_mode & stat.S_IWUSR:
+            raise refuse(f"it is read-only (mode {stat.S_IMODE(info.st_mode):04o})")
+    folder = os.path.dirname(real) or "."
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise refuse(f"{folder} is not a folder")
+    mode = os.stat(folder).st_mode
+    if not os.access(folder, os.W_OK | os.X_OK) or not mode & stat.S_IWUSR:
+        raise refuse(f"its folder {folder} is read-only")
+    return real
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # an AWS file read whole: bounded
+
+
+def read_text(real: str) -> str:
+    """The text of the file at ``real`` (no link followed), line endings as they are ("" when
+    it does not exist); at most :data:`MAX_FILE_BYTES`."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(real, flags)
+    except FileNotFoundError:
+        return ""
+    with open(fd, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{real} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{real} is not UTF-8 text") from None
+
+
 def write_profile(
     path: str, name: str, creds: Credentials, env: Mapping[str, str] | None = None
 ) -> None:
@@ -172,10 +238,8 @@ def write_profile(
     """
     if env is not None:
         check_target(name, env)
-    path = os.path.realpath(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        text = ""
-    files.write_private_file(path, replace_section(text, name, section_lines(name, creds)))
+    path = check_writable(path)
+    text = read_text(path)
+    nl = newline_of(text)
+    lines = [line.replace("\n", nl) for line in section_lines(name, creds)]
+    files.write_private_file(path, replace_section(text, name, lines))

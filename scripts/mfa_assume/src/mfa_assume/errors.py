@@ -22,6 +22,8 @@
 |      | keys, an MFA session's GetSessionToken credentials, or refused by the        |
 |      | federation endpoint)                                                         |
 | 14   | ``console``: no browser to open the sign-in URL (use ``--print-url``)        |
+| 15   | ``setup``: no profiles for you (nothing published, or no role trusts you)    |
+| 16   | ``setup --check``: a profile's ``credential_process`` command does not run   |
 | 126  | ``-- command`` found but not executable                                      |
 | 127  | ``-- command`` not found                                                     |
 | 130  | Interrupted (Ctrl-C)                                                         |
@@ -48,6 +50,8 @@ class ExitCode(enum.IntEnum):
     LOCK_TIMEOUT = 12
     CANNOT_SIGN_IN = 13
     NO_BROWSER = 14
+    NO_PROFILES = 15
+    CHECK_FAILED = 16
     COMMAND_NOT_EXECUTABLE = 126
     COMMAND_NOT_FOUND = 127
     INTERRUPTED = 130

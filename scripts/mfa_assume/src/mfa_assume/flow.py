@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 ClientFactory = Callable[[str | None, str | None], "AwsClients"]
 
 
+# Said once by a caller that finds another one getting the same session (lock.held).
+WAITING = (
+    "waiting for another mfa-assume getting the same session (an MFA code typed in another "
+    "terminal?); its session will be used here too"
+)
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -74,7 +81,7 @@ def obtain(request: Request, deps: Deps) -> Result:
             return Result(cached, from_cache=True)
     from mfa_assume import lock
 
-    with lock.held(path, lock.timeout_from(deps.env)):
+    with lock.held(path, lock.timeout_from(deps.env), waiting=lambda: _say(deps, WAITING)):
         if not request.refresh:
             cached = cache.load(path, deps.clock())
             if cached is not None:  # another caller got it while we waited
@@ -218,7 +225,7 @@ def _mfa_session(
         reason = found and mfa_session.refusal(found, max_age, deps.clock())
         if found is not None and reason is None:
             return found
-    with lock.held(path, lock.timeout_from(deps.env)):
+    with lock.held(path, lock.timeout_from(deps.env), waiting=lambda: _say(deps, WAITING)):
         if not request.refresh:
             found = mfa_session.load(path)  # another caller may have made one meanwhile
             if found is not None and mfa_session.refusal(found, max_age, deps.clock()) is None:

@@ -51,8 +51,12 @@ def held(
     *,
     monotonic: Callable[[], float] = time.monotonic,
     pause: Callable[[float], None] = time.sleep,
+    waiting: Callable[[], None] | None = None,
 ) -> Iterator[None]:
-    """Hold the lock of the cache entry at ``entry_path`` for the ``with`` block."""
+    """Hold the lock of the cache entry at ``entry_path`` for the ``with`` block.
+
+    ``waiting`` is called once, when the lock is found held by another caller (to say that
+    this one waits for the other's MFA code)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
@@ -74,6 +78,9 @@ def held(
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                    waiting = None
                 if monotonic() >= deadline:
                     raise HelperError(
                         ExitCode.LOCK_TIMEOUT,

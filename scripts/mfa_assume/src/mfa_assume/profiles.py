@@ -176,6 +176,33 @@ def _identify(name: str, files: _Files, chain: list[str], *, top: bool, explicit
     return _digest(name, section)
 
 
+# Settings that give a profile credentials of its own (botocore's providers for a profile).
+_CREDENTIAL_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "role_arn",
+    "credential_process",
+    "credential_source",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+)
+
+
+def _ignored_env_keys(base_profile: str, via: str | None) -> str:
+    """The environment holds keys, but a named profile is used: botocore ignores them then
+    (the environment provider is skipped when a profile is given explicitly)."""
+    whose = (
+        f"profile {via!r}'s source profile {base_profile!r}" if via else f"profile {base_profile!r}"
+    )
+    return (
+        f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set but ignored for a profile, and "
+        f"{whose} has no credentials of its own; to use the environment's keys pass "
+        f"--role-arn ARN without --profile (and unset AWS_PROFILE), or save them in "
+        f"the profile (aws configure --profile {base_profile})"
+    )
+
+
 def base_identity(
     base_profile: str | None, env: Mapping[str, str], via: str | None = None
 ) -> tuple[str, str | None]:
@@ -197,6 +224,10 @@ def base_identity(
             return f"env:{env_key}", None
         base_profile = "default"
     files = _Files(env)
+    if explicit and env.get("AWS_ACCESS_KEY_ID"):
+        section = files.merged(base_profile) or {}
+        if not any(key in section for key in _CREDENTIAL_KEYS):
+            raise HelperError(ExitCode.BASE_CREDENTIALS, _ignored_env_keys(base_profile, via))
     chain = [via] if via else []
     fingerprint = _identify(base_profile, files, chain, top=True, explicit=explicit)
     return fingerprint, (files.merged(base_profile) or {}).get("region") or None

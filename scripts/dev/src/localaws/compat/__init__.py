@@ -50,6 +50,7 @@ from localaws.compat import (
     iam_trust_principal_exists,
     iam_trust_principal_valid,
     quotas,
+    sigv4_request_time,
     sts_assume_role_parameters,
     sts_mfa_verification,
     sts_role_chaining_limit,
@@ -97,6 +98,7 @@ MODULES: list[ModuleType] = [
     cfn_template_body_size,
     cfn_resources_per_template,
     # STS and authorization; deciders run in this order
+    sigv4_request_time,  # a request out of time is refused before anything is decided
     sts_mfa_verification,
     sts_session_token_long_term_only,
     sts_trust_policy_evaluation,

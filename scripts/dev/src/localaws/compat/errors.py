@@ -26,6 +26,7 @@ __all__ = [
     "IamValidationError",
     "MalformedPolicyDocument",
     "STSValidationError",
+    "SignatureDoesNotMatch",
     "constraint_message",
     "max_length",
     "max_value",
@@ -40,6 +41,13 @@ class AccessDenied(_RESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("AccessDenied", message)
+
+
+class SignatureDoesNotMatch(_RESTError):
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("SignatureDoesNotMatch", message)
 
 
 def constraint_message(value: object, member: str, constraint: str) -> str:

@@ -214,6 +214,13 @@ class RolesConfig:
         "the account of the developers' IAM users (adds the identity side)",
         absent=None,
     )
+    publish_profiles: bool = config_key(
+        "publishProfiles",
+        Boolean(),
+        "with identityAccount: publish the developers' profiles as SSM parameters there, for "
+        "mfa-assume setup",
+        default=False,
+    )
     role_prefix: str = config_key(
         "rolePrefix",
         Text("a role name prefix", f"[{NAME_CHARS}]{{0,63}}", parse=parse_role_prefix),
