@@ -149,9 +149,7 @@ def cdk_cli_version(package_json: Path = REPO / "package.json") -> str:
     """The CDK CLI version ``package.json`` pins (read at synthesis), for the pipeline's own
     CLI installs (self-update, asset publishing, the change summary)."""
     try:
-        version = json.loads(package_json.read_text(encoding="utf-8"))["dependencies"][
-            "aws-cdk"
-        ]
+        version = json.loads(package_json.read_text(encoding="utf-8"))["dependencies"]["aws-cdk"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             [f"deployment.pipeline: cannot read the CDK CLI version from {package_json}: {error}"]

@@ -78,7 +78,7 @@ def closed_port() -> int:
 
 
 class _NotAws(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
+    def do_POST(self) -> None:
         body = b"<<< not XML: a captive portal or a proxy's error page"
         self.send_response(200)
         self.send_header("Content-Type", "text/xml")
@@ -86,7 +86,7 @@ class _NotAws(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -98,6 +98,7 @@ def not_aws() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
     thread.join()
 
 
@@ -130,9 +131,7 @@ def test_a_region_whose_endpoint_cannot_be_reached_is_one_line(command, tmp_path
 
 
 @pytest.mark.parametrize("command", ["preflight", "bootstrap", "add-me"])
-def test_an_endpoint_that_answers_something_other_than_aws_is_one_line(
-    command, tmp_path, not_aws
-):
+def test_an_endpoint_that_answers_something_other_than_aws_is_one_line(command, tmp_path, not_aws):
     config = tmp_path / "devs.json"
     principal = f"arn:aws:iam::{OTHER_ACCOUNT}:user/alice"
     config.write_text(json.dumps({"account": OTHER_ACCOUNT, "principals": [principal]}))
@@ -194,7 +193,8 @@ def test_add_me_adds_you_where_your_account_is_the_identity_account(
     done = run("add-me", "--config", str(config), env=account.env(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     added = json.loads(config.read_text())["principals"]
-    assert added[0] == teammate and len(added) == 2
+    assert added[0] == teammate
+    assert len(added) == 2
     assert added[1].startswith(f"arn:aws:iam::{account.account_id}:")
 
 

@@ -188,9 +188,11 @@ def test_each_pipeline_asks_a_person_after_the_change_summary_before_its_first_d
     approvals = [k[:2] for k in kinds if k[2] == "Approval" and k[3] == "Manual"]
     (summary,) = [k[:2] for k in kinds if k[4] == "ChangeSummary"]
     (preflight,) = [k[:2] for k in kinds if k[4] == "Preflight"]
-    assert deploys and approvals
+    assert deploys
+    assert approvals
     assert min(approvals) < min(deploys)
-    assert summary < min(approvals) and preflight < min(approvals)
+    assert summary < min(approvals)
+    assert preflight < min(approvals)
     (approval,) = [a for _, _, a in actions if a["ActionTypeId"]["Category"] == "Approval"]
     assert "ChangeSummary" in approval["Configuration"]["CustomData"]
 
@@ -229,7 +231,8 @@ def test_the_synth_step_builds_only_what_synthesis_needs() -> None:
         timeout=60,
     ).stdout.splitlines()
     installs = [line for line in planned if " install " in f" {line} " or " ci " in line]
-    assert any("-r requirements-app.txt ./constructs ./scripts/developer_roles" in i for i in installs)
+    python = "-r requirements-app.txt ./constructs ./scripts/developer_roles"
+    assert any(python in line for line in installs)
     assert any(line.startswith("npm ci --omit=dev") for line in installs)
     assert not any(tool in line for line in planned for tool in DEV_TOOLS), planned
     assert planned[-1].split()[1:3] == ["synth", "--quiet"]

@@ -218,7 +218,7 @@ def test_in_another_partition_the_steps_name_that_partitions_roles(tmp_path):
     }
     app = App(context={CONTEXT_FILE_KEY: CONFIG_FILE})
     stacks = {s.stack_name: s for s in build_app(app, validate(raw), tmp_path)}
-    template = Template.from_stack(stacks["DeveloperRolesPipeline"]).to_json()
+    template = dict(Template.from_stack(stacks["DeveloperRolesPipeline"]).to_json())
     preflight = shlex.split(step_commands(template, "Preflight")[-1])
     assert preflight[-1] == LOOKUP_TEMPLATE.replace("arn:aws:", "arn:aws-cn:")
     assert "arn:aws:" not in json.dumps(template["Resources"]).replace("arn:aws:iam::aws:", "")

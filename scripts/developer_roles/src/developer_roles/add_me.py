@@ -316,7 +316,8 @@ def main(argv: list[str] | None = None, who: Callable[[str | None], str] = calle
         print(error_line(COMMAND, error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except AWS_ERRORS as error:
-        print(error_line(COMMAND, f"AWS call failed: {error}; nothing was written"), file=sys.stderr)
+        line = error_line(COMMAND, f"AWS call failed: {error}; nothing was written")
+        print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
     write_atomically(path, added)
     print(f"added {principal} to {path}; run `make synth CONFIG={path}` to see its role")
