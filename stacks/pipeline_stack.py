@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Environment, Stack, Stage, Validations, pipelines
+from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -61,6 +62,16 @@ SYNTH_TARGET = "pipeline-synth"
 # `developer-roles deploy --summary-only --json` (branch `summary`) can read a nested assembly
 # through the lookup roles.
 CHANGE_SUMMARY_COMMAND = "cdk diff --app {assembly} --security-only --method template"
+# The ChangeSummary step sets this variable to "true" when any stage's summary command fails
+# (broadening changes, or a summary that could not be made), else "false".
+BROADENING_VARIABLE = "BROADENING"
+SUMMARY_STEP = "ChangeSummary"  # also its variables' namespace
+REVIEW_STAGE = "Review"
+APPROVAL_STAGE = "Approval"
+# cdk.json context: "always" (the default) asks a person on every run; "broadening" skips the
+# Approval stage when the summary found nothing that broadens privilege.
+APPROVAL_CONTEXT_KEY = "developerRolesPipelineApproval"
+APPROVAL_MODES = ("always", "broadening")
 APPROVAL_COMMENT = (
     "Approve only after reading the change summary: the build log of the ChangeSummary action "
     "just before this one (cdk diff --security-only of every stage: IAM roles, policies, trust "
@@ -195,11 +206,33 @@ def synth_commands(config_file: str | None) -> list[str]:
 
 
 def change_summary_commands(cli_version: str, assemblies: Sequence[str]) -> list[str]:
-    """The ChangeSummary step: the pinned CDK CLI, then the summary of each stage's assembly."""
+    """The ChangeSummary step: the pinned CDK CLI, then the summary of each stage's assembly;
+    a summary that fails on broadening changes (or fails at all: fail-safe) sets
+    ``BROADENING=true``."""
     return [
         f"npm install --global --no-audit --no-fund aws-cdk@{cli_version}",
-        *(CHANGE_SUMMARY_COMMAND.format(assembly=shlex.quote(a)) for a in assemblies),
+        f"export {BROADENING_VARIABLE}=false",
+        *(
+            CHANGE_SUMMARY_COMMAND.format(assembly=shlex.quote(a))
+            + f" --fail-on broadening || export {BROADENING_VARIABLE}=true"
+            for a in assemblies
+        ),
     ]
+
+
+def approval_mode(value: object) -> str:
+    """The context's approval mode (None: ``always``), or a :class:`ConfigError`."""
+    if value is None:
+        return "always"
+    if value not in APPROVAL_MODES:
+        raise ConfigError(
+            [
+                f"context {APPROVAL_CONTEXT_KEY}: {value!r} is not an approval mode; use "
+                "'always' (a person approves every run) or 'broadening' (only runs whose "
+                "change summary broadens privilege)"
+            ]
+        )
+    return str(value)
 
 
 def preflight_commands(config_file: str | None, assume_role: str) -> list[str]:
@@ -261,6 +294,7 @@ class DeveloperRolesPipelineStack(Stack):
         super().__init__(scope, id_, **kwargs)
         self.node.set_context(ACCESS_LOGS_BY_POLICY, True)  # before any bucket exists
         self.config_file = config_file
+        self.approval_mode = approval_mode(self.node.try_get_context(APPROVAL_CONTEXT_KEY))
         source = pipelines.CodePipelineSource.connection(
             spec.repository, spec.branch, connection_arn=spec.connection_arn
         )
@@ -304,22 +338,26 @@ class DeveloperRolesPipelineStack(Stack):
         lookup = _lookup_role_statement(config, partition)
         self.preflight = _preflight_step(source, config_file, partition, lookup)
         self.change_summary = pipelines.CodeBuildStep(
-            "ChangeSummary",
+            SUMMARY_STEP,
             input=synth,  # the assembly the deploy stages deploy
             commands=change_summary_commands(
                 cli_version, [stage.artifact_id for stage in self.stages]
             ),
             role_policy_statements=[lookup],
+            partial_build_spec=codebuild.BuildSpec.from_object(
+                {"env": {"exported-variables": [BROADENING_VARIABLE]}}
+            ),
         )
         self.approval = pipelines.ManualApprovalStep("Approve", comment=APPROVAL_COMMENT)
-        self.approval.add_step_dependency(self.preflight)
-        self.approval.add_step_dependency(self.change_summary)
-        # Before the first stage, so before every deploy: preflight and summary, then a person.
-        pre: list[pipelines.Step] = [self.preflight, self.change_summary, self.approval]
+        # Before every deploy: preflight and summary (stage Review), then a person (stage
+        # Approval, its own stage so that an entry condition can skip it), then the targets.
+        self.pipeline.add_wave(REVIEW_STAGE, pre=[self.preflight, self.change_summary])
+        self.pipeline.add_wave(APPROVAL_STAGE, pre=[self.approval])
         for stage in self.stages:
-            self.pipeline.add_stage(stage, pre=pre)
-            pre = []
+            self.pipeline.add_stage(stage)
         self.pipeline.build_pipeline()
+        if self.approval_mode == "broadening":
+            _skip_approval_unless(self.pipeline.pipeline, REVIEW_STAGE, APPROVAL_STAGE)
         acknowledge_wildcards(self.preflight.project, PREFLIGHT_REASON)
         acknowledge_wildcards(self.change_summary.project, PREFLIGHT_REASON)
         acknowledge_wildcards(self, PIPELINE_GRANTS_REASON)
@@ -347,6 +385,54 @@ def _acknowledge_action_roles(scope: Construct) -> None:
             Validations.of(role).acknowledge(
                 Acknowledgment(id=acknowledgment_id("MFA1", 0), reason=ACTION_ROLE_REASON)
             )
+
+
+def _skip_approval_unless(
+    pipeline: codepipeline.Pipeline, review_stage: str, approval_stage: str
+) -> None:
+    """An entry condition on the approval stage: a VariableCheck rule that passes when the
+    ChangeSummary action (namespace ``ChangeSummary``) exported ``BROADENING=true``; when it
+    did not, the stage is skipped (result SKIP; only LambdaInvoke and VariableCheck rules may
+    skip).
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-conditions.html
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-VariableCheck.html
+    """
+    stages = [stage.stage_name for stage in pipeline.stages]
+    review = pipeline.stages[stages.index(review_stage)]
+    actions = [action.action_properties.action_name for action in review.actions]
+    cfn = pipeline.node.default_child
+    assert isinstance(cfn, codepipeline.CfnPipeline)
+    cfn.add_property_override(
+        f"Stages.{stages.index(review_stage)}.Actions.{actions.index(SUMMARY_STEP)}.Namespace",
+        SUMMARY_STEP,
+    )
+    broadening = f"#{{{SUMMARY_STEP}.{BROADENING_VARIABLE}}}"
+    cfn.add_property_override(
+        f"Stages.{stages.index(approval_stage)}.BeforeEntry",
+        {
+            "Conditions": [
+                {
+                    "Result": "SKIP",
+                    "Rules": [
+                        {
+                            "Name": "BroadeningChanges",
+                            "RuleTypeId": {
+                                "Category": "Rule",
+                                "Owner": "AWS",
+                                "Provider": "VariableCheck",
+                                "Version": "1",
+                            },
+                            "Configuration": {
+                                "Variable": broadening,
+                                "Value": "true",
+                                "Operator": "EQ",
+                            },
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
 
 def _lookup_role_statement(config: RolesConfig, partition: str) -> iam.PolicyStatement:

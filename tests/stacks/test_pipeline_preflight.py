@@ -164,18 +164,60 @@ def test_a_file_name_make_or_the_shell_would_change_is_refused(tmp_path, name):
     assert problem.startswith(f"deployment.pipeline: the configuration file {name!r} has")
 
 
-def test_preflight_runs_in_the_first_deploy_stage_before_its_deploy(tmp_path):
+def test_preflight_and_summary_then_a_person_come_before_the_first_deploy_stage(tmp_path):
     stages = stages_of(pipeline_template(tmp_path))
+    names = [name for name, _ in stages]
     deploying = [i for i, (_, actions) in enumerate(stages) if any("Deploy" in a for a in actions)]
-    with_preflight = [i for i, (_, actions) in enumerate(stages) if "Preflight" in actions]
-    assert with_preflight == [deploying[0]]
-    assert stages[deploying[0]][0] == "Roles-111111111111-eu-west-1"
+    assert names[deploying[0] - 2 : deploying[0] + 1] == [
+        "Review",
+        "Approval",
+        "Roles-111111111111-eu-west-1",
+    ]
+    assert sorted(stages[deploying[0] - 2][1]) == ["ChangeSummary", "Preflight"]
+    assert stages[deploying[0] - 1][1] == ["Approve"]
 
 
-def test_with_an_identity_account_the_preflight_gates_the_identity_stage(tmp_path):
-    stages = stages_of(pipeline_template(tmp_path, identityAccount=IDENTITY))
-    with_preflight = [name for name, actions in stages if "Preflight" in actions]
-    assert with_preflight == ["Identity"]
+def test_with_an_identity_account_the_approval_gates_the_identity_stage(tmp_path):
+    stages = [name for name, _ in stages_of(pipeline_template(tmp_path, identityAccount=IDENTITY))]
+    assert stages[stages.index("Approval") + 1] == "Identity"
+
+
+def pipeline_resource(template: dict[str, Any]) -> dict[str, Any]:
+    (pipeline,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    return dict(pipeline["Properties"])
+
+
+def test_by_default_a_person_approves_every_run(tmp_path):
+    stages = pipeline_resource(pipeline_template(tmp_path))["Stages"]
+    assert [s for s in stages if "BeforeEntry" in s] == []
+
+
+def test_approval_only_for_broadening_skips_the_approval_unless_the_summary_broadens(tmp_path):
+    template = pipeline_template(tmp_path, context={"developerRolesPipelineApproval": "broadening"})
+    stages = {s["Name"]: s for s in pipeline_resource(template)["Stages"]}
+    (summary,) = [a for a in stages["Review"]["Actions"] if a["Name"] == "ChangeSummary"]
+    assert summary["Namespace"] == "ChangeSummary"
+    ((rule,),) = [c["Rules"] for c in stages["Approval"]["BeforeEntry"]["Conditions"]]
+    assert stages["Approval"]["BeforeEntry"]["Conditions"][0]["Result"] == "SKIP"
+    assert rule["RuleTypeId"]["Provider"] == "VariableCheck"
+    assert rule["Configuration"] == {
+        "Variable": "#{ChangeSummary.BROADENING}",
+        "Value": "true",
+        "Operator": "EQ",
+    }
+    commands = step_commands(template, "ChangeSummary")
+    assert commands[1] == "export BROADENING=false"
+    assert all(c.endswith("--fail-on broadening || export BROADENING=true") for c in commands[2:])
+    assert len(commands[2:]) == len(TARGETS)  # one summary per stage
+
+
+def test_an_unknown_approval_mode_is_refused_before_synthesis(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        pipeline_template(tmp_path, context={"developerRolesPipelineApproval": "never"})
+    (problem,) = caught.value.problems
+    assert problem.startswith("context developerRolesPipelineApproval: 'never' is not")
 
 
 def test_preflight_and_change_summary_may_assume_only_each_accounts_lookup_role(tmp_path):
