@@ -8,7 +8,9 @@ configuration is cdk.json's ``developerRoles`` context, which the repository car
 
 Nothing is deployed without a person: before the first deploy stage, the ChangeSummary step
 prints what every stage would change (:data:`CHANGE_SUMMARY_COMMAND`) and a manual approval
-waits for a reviewer, who reads that summary in the step's build log. Every step installs
+waits for a reviewer, who reads that summary in the step's build log (with the cdk.json
+context ``developerRolesPipelineApproval: broadening``, only when the summary broadens
+privilege: :data:`APPROVAL_CONTEXT_KEY`). Every step installs
 pinned tools only (the CDK CLI of ``package.json``, the Python pins of
 ``requirements-app.txt``), and only what it runs.
 """
@@ -74,8 +76,8 @@ APPROVAL_CONTEXT_KEY = "developerRolesPipelineApproval"
 APPROVAL_MODES = ("always", "broadening")
 APPROVAL_COMMENT = (
     "Approve only after reading the change summary: the build log of the ChangeSummary action "
-    "just before this one (cdk diff --security-only of every stage: IAM roles, policies, trust "
-    "and session changes, marked + broadening and - narrowing). Nothing has been deployed yet."
+    "in the Review stage (cdk diff --security-only of every stage: IAM statements, policies and "
+    "trust, + added, - removed). No stage of this run has deployed yet."
 )
 # An exact npm version ("2.1148.1"): the pipeline installs this CLI, never "latest".
 EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+")
