@@ -23,7 +23,7 @@ CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
 
-$(PY_STAMP): requirements.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
+$(PY_STAMP): requirements.txt requirements-app.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# cdk.json runs the app with python -O (no jsii runtime type checks); pip compiles only
@@ -49,6 +49,14 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 synth: setup
 	$(CDK) synth --quiet $(CONFIG_ARGS) $(CDK_ARGS)
 	@echo "templates and profiles: cdk.out/ (profiles in cdk.out/aws-config-profiles.ini)"
+
+## pipeline-synth: what the pipeline's Synth step runs: installs only what synthesis needs (requirements-app.txt's pins, the construct library, the operators' package, package.json's CDK CLI; no test or development tools, no tool venvs), then cdk synth
+.PHONY: pipeline-synth
+pipeline-synth:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-app.txt ./constructs ./scripts/developer_roles
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	$(CDK) synth --quiet $(CONFIG_ARGS) $(CDK_ARGS)
 
 ## bootstrap: cdk bootstrap the accounts and regions the configuration targets (CONFIG=...), else those of your credentials
 # BOOTSTRAP_ARGS: e.g. --account-profile 333333333333=P; cdk bootstrap's own options after --.

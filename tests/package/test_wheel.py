@@ -19,10 +19,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-# The same CDK and constructs versions as the app (requirements.txt pins them).
+# The same CDK and constructs versions as the app (requirements-app.txt pins them).
 PINNED = [
     line.strip()
-    for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    for line in (REPO / "requirements-app.txt").read_text(encoding="utf-8").splitlines()
     if line.startswith(("aws-cdk-lib==", "constructs==", "cdk-nag=="))
 ]
 

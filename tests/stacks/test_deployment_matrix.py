@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,109 @@ def test_each_pipeline_builds_and_preflights_with_the_configuration_file(
     assert shlex.split(step_commands(template, "Synth")[-1])[-1] == f"CONFIG={CONFIG_FILE}"
     preflight = shlex.split(step_commands(template, "Preflight")[-1])
     assert preflight[:4] == [".venv/bin/developer-roles", "preflight", "--config", CONFIG_FILE]
+
+
+# --- Privilege changes under a person's control (issue 24): every pipeline mode asks a person,
+# after the change summary, before its first deploy; no step installs a CLI that is not pinned
+# or the test and development tools.
+DEV_TOOLS = ("requirements.txt", "pytest", "moto", "mypy", "ruff", "cfn-lint", "checkov", "awscli")
+
+
+def pipeline_actions(template: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:
+    """Every action of the pipeline as (stage index, run order, action), in execution order."""
+    (pipeline,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    return sorted(
+        (
+            (index, action.get("RunOrder", 1), action)
+            for index, stage in enumerate(pipeline["Properties"]["Stages"])
+            for action in stage["Actions"]
+        ),
+        key=lambda found: found[:2],
+    )
+
+
+def buildspec_commands(template: dict[str, Any]) -> dict[str, list[str]]:
+    """Each CodeBuild project's shell commands (a token's place in them shown as <token>)."""
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::CodeBuild::Project":
+            continue
+        spec = resource["Properties"]["Source"]["BuildSpec"]
+        if isinstance(spec, dict):  # Fn::Join of text and tokens
+            spec = "".join(p if isinstance(p, str) else "<token>" for p in spec["Fn::Join"][1])
+        phases = json.loads(spec)["phases"].values()
+        found[logical_id] = [command for phase in phases for command in phase["commands"]]
+    return found
+
+
+def pipeline_template_of(assembly: Path) -> dict[str, Any]:
+    text = (assembly / "DeveloperRolesPipeline.template.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+@pytest.mark.parametrize("mode", PIPELINE_MODES)
+def test_each_pipeline_asks_a_person_after_the_change_summary_before_its_first_deploy(
+    mode: str, assembly_of: Callable[[str], Path]
+) -> None:
+    actions = pipeline_actions(pipeline_template_of(assembly_of(mode)))
+    kinds = [
+        (stage, order, a["ActionTypeId"]["Category"], a["ActionTypeId"]["Provider"], a["Name"])
+        for stage, order, a in actions
+    ]
+    deploys = [k[:2] for k in kinds if k[2] == "Deploy" and k[3] == "CloudFormation"]
+    approvals = [k[:2] for k in kinds if k[2] == "Approval" and k[3] == "Manual"]
+    (summary,) = [k[:2] for k in kinds if k[4] == "ChangeSummary"]
+    (preflight,) = [k[:2] for k in kinds if k[4] == "Preflight"]
+    assert deploys
+    assert approvals
+    assert min(approvals) < min(deploys)
+    assert summary < min(approvals)
+    assert preflight < min(approvals)
+    (approval,) = [a for _, _, a in actions if a["ActionTypeId"]["Category"] == "Approval"]
+    assert "ChangeSummary" in approval["Configuration"]["CustomData"]
+
+
+@pytest.mark.parametrize("mode", PIPELINE_MODES)
+def test_no_pipeline_step_installs_an_unpinned_cli_or_the_development_tools(
+    mode: str, assembly_of: Callable[[str], Path]
+) -> None:
+    pinned = json.loads((REPO / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    commands = [
+        shlex.split(command)
+        for step in buildspec_commands(pipeline_template_of(assembly_of(mode))).values()
+        for command in step
+    ]
+    npm_installs = [c for c in commands if c[:2] == ["npm", "install"]]
+    assert npm_installs  # the self-update installs the CLI, and so does the change summary
+    for command in npm_installs:
+        packages = [arg for arg in command[2:] if not arg.startswith("-")]
+        assert packages
+        assert all(package.rpartition("@")[::2] in pinned.items() for package in packages), command
+    for command in commands:
+        assert not any(tool in arg for arg in command for tool in DEV_TOOLS), command
+        if command[0] == "make":
+            assert command[1] == "pipeline-synth", command
+
+
+def test_the_synth_step_builds_only_what_synthesis_needs() -> None:
+    """What ``make pipeline-synth`` would run (``make -n``): the runtime pins, the construct
+    library and the operators' package, the CDK CLI without the development packages."""
+    planned = subprocess.run(
+        ["make", "-n", "--no-print-directory", "pipeline-synth", f"CONFIG={CONFIG_FILE}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    installs = [line for line in planned if " install " in f" {line} " or " ci " in line]
+    python = "-r requirements-app.txt ./constructs ./scripts/developer_roles"
+    assert any(python in line for line in installs)
+    assert any(line.startswith("npm ci --omit=dev") for line in installs)
+    assert not any(tool in line for line in planned for tool in DEV_TOOLS), planned
+    assert planned[-1].split()[1:3] == ["synth", "--quiet"]
 
 
 def test_targets_in_other_regions_get_a_replication_bucket_like_the_artifact_bucket(

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from developer_roles.aws import caller_identity, open_session
+from developer_roles.cli import AWS_ERRORS, CommandParser, config_error_line, error_line
 from developer_roles.config import CONTEXT_KEY, ConfigError, validate
 from developer_roles.config.files import parse_text, read_config_file
 from developer_roles.config.model import RolesConfig
@@ -169,17 +170,21 @@ def caller_principal(profile: str | None) -> str:  # pragma: no cover - needs AW
 EXIT_ADDED = 0
 EXIT_NOT_ADDED = 1
 EXIT_BAD_INPUT = 2
+COMMAND = "add-me"
 _EPILOG = """\
 exit codes: 0 added (or already there); 1 not added: the result would not validate, or the
-configuration targets another account than your credentials' (the message says which and how
-to point it at yours); 2 bad input: no such --config file (--new starts one), a --new file
-that exists, a profile that does not exist, no credentials.
+configuration targets another account than your credentials' (or, with identityAccount, its
+principals are in another account; the message says which and how to point it at yours);
+2 bad input: no such --config file (--new starts one), a --new file that exists, a profile
+that does not exist, no credentials, an AWS endpoint that cannot be reached or answers
+nonsense, bad options; 130 interrupted.
 
-Nothing is written before every check has passed."""
+Every error is one line on stderr starting "developer-roles add-me: ". Nothing is written
+before every check has passed."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="developer-roles add-me",
         description=__doc__.split("\n\n")[0],
         epilog=_EPILOG,
@@ -214,19 +219,46 @@ def new_config_text(account: str, principal: str, yaml_syntax: bool) -> str:
 
 
 def other_account(config: RolesConfig, caller_account: str, path: Path) -> str | None:
-    """Why the caller's principal does not belong in ``config``, or None when it does."""
+    """Why the caller's principal does not belong in ``config``, or None when it does.
+
+    Your principal belongs where your account is the principals' account: the identity account
+    when the configuration has one (its roles in the targets trust that account), else every
+    target (a configuration that also targets another account would give you a role there).
+    """
+    if config.identity_account:
+        if config.identity_account == caller_account:
+            return None
+        if is_example(config):
+            return _example_refusal(caller_account, path)
+        return (
+            f"{path} takes its principals from the identity account {config.identity_account} "
+            f"but your credentials are for {caller_account}: sign in to "
+            f"{config.identity_account}, or start a configuration of your own with --new"
+        )
     accounts = target_accounts(config, caller_account)
-    if caller_account in accounts:
+    if accounts == [caller_account]:
         return None
     if is_example(config):
+        return _example_refusal(caller_account, path)
+    others = [a for a in accounts if a != caller_account]
+    if caller_account in accounts:
         return (
-            f"{path} is cdk.json's example, which targets the example account {EXAMPLE_ACCOUNT}; "
-            f"your credentials are for {caller_account}: {HOW_TO_START}"
+            f"{path} targets account(s) {', '.join(others)} beside yours ({caller_account}): "
+            "add-me adds you only to a configuration of your account alone; add yourself by "
+            "hand if you should have a role in each, or start a configuration of your own "
+            "with --new"
         )
     return (
         f"{path} targets account(s) {', '.join(accounts)} but your credentials are for "
         f"{caller_account}: set 'account: \"{caller_account}\"' in {path} to deploy there, use "
         "the credentials of a target account, or start a configuration of your own with --new"
+    )
+
+
+def _example_refusal(caller_account: str, path: Path) -> str:
+    return (
+        f"{path} is cdk.json's example, which targets the example account {EXAMPLE_ACCOUNT}; "
+        f"your credentials are for {caller_account}: {HOW_TO_START}"
     )
 
 
@@ -268,19 +300,24 @@ def main(argv: list[str] | None = None, who: Callable[[str | None], str] = calle
         account = principal.split(":")[4]
         refusal = other_account(config, account, path)
         if refusal:
-            print(f"error: {refusal}; nothing was written", file=sys.stderr)
+            print(error_line(COMMAND, f"{refusal}; nothing was written"), file=sys.stderr)
             return EXIT_NOT_ADDED
         notice = example_notice(config, account)
         if notice:
             print(f"note: {notice}", file=sys.stderr)
     except ConfigError as error:
-        print(error.report("nothing was written"), file=sys.stderr)
+        line = config_error_line(COMMAND, error.problems, error.source, "nothing was written")
+        print(line, file=sys.stderr)
         return EXIT_NOT_ADDED
     except CallerError as error:
-        print(f"error: {path}: {error}", file=sys.stderr)
+        print(error_line(COMMAND, f"{path}: {error}"), file=sys.stderr)
         return EXIT_NOT_ADDED
     except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(error_line(COMMAND, error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except AWS_ERRORS as error:
+        line = error_line(COMMAND, f"AWS call failed: {error}; nothing was written")
+        print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
     write_atomically(path, added)
     print(f"added {principal} to {path}; run `make synth CONFIG={path}` to see its role")

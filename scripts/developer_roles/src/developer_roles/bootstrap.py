@@ -12,18 +12,22 @@ Each environment in another account than your credentials' needs credentials of 
 
 Exit codes: 0 bootstrapped; 1 a ``cdk bootstrap`` failed (its output above); 2 bad input (no
 such configuration file, an invalid one, a profile that does not exist, no credentials, an
-account without credentials, no region), one line, before anything is bootstrapped.
+account without credentials, no region, an AWS endpoint that cannot be reached or answers
+nonsense, the ``cdk`` CLI not on PATH), one line, before anything is bootstrapped; 130
+interrupted. Every error line starts with ``developer-roles bootstrap: ``.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from developer_roles.aws import caller_identity, open_session
+from developer_roles.cli import AWS_ERRORS, CommandParser, config_error_line, error_line
 from developer_roles.config.model import ConfigError, RolesConfig
 from developer_roles.configuration import (
     EXAMPLE_ACCOUNT,
@@ -37,6 +41,8 @@ from developer_roles.report import BadInput
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+COMMAND = "bootstrap"
+NOT_BOOTSTRAPPED = "nothing was bootstrapped"
 
 
 def _account_profile(value: str) -> tuple[str, str]:
@@ -49,7 +55,7 @@ def _account_profile(value: str) -> tuple[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="developer-roles bootstrap",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -90,6 +96,18 @@ def plan(
     return [(e, None if e.account == caller_account else profiles[e.account]) for e in found]
 
 
+def find_cdk(cdk: str) -> str:
+    """The ``cdk`` CLI's path, or :class:`BadInput` before any AWS call."""
+    found = shutil.which(cdk)
+    if found is None:
+        raise BadInput(
+            f"{cdk} CLI not found on PATH: run `make bootstrap` (it puts the pinned CLI of "
+            f"node_modules/.bin on PATH, after `make setup`), or install the CDK CLI; "
+            f"{NOT_BOOTSTRAPPED}"
+        )
+    return found
+
+
 def run(args: argparse.Namespace) -> list[tuple[Environment, str | None]]:
     config: RolesConfig | None = load(args.config)
     session = open_session(args.profile)
@@ -119,19 +137,29 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exit_:
         return EXIT_BAD_INPUT if exit_.code else 0
     try:
+        cdk = find_cdk(args.cdk)
         steps = run(args)
     except ConfigError as error:
-        print(error.report("nothing was bootstrapped"), file=sys.stderr)
+        print(
+            config_error_line(COMMAND, error.problems, error.source, NOT_BOOTSTRAPPED),
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except BadInput as error:
-        print(f"bootstrap: {error}", file=sys.stderr)
+        print(error_line(COMMAND, error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except AWS_ERRORS as error:
+        print(error_line(COMMAND, f"AWS call failed: {error}; {NOT_BOOTSTRAPPED}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     for environment, profile in steps:
-        command = [args.cdk, "bootstrap", str(environment), *args.cdk_args]
+        command = [cdk, "bootstrap", str(environment), *args.cdk_args]
         if profile or args.profile:
             command += ["--profile", profile or args.profile]
         print(f"bootstrap: {environment}", file=sys.stderr)
         if subprocess.run(command, check=False).returncode:
-            print(f"bootstrap: cdk bootstrap {environment} failed (output above)", file=sys.stderr)
+            print(
+                error_line(COMMAND, f"cdk bootstrap {environment} failed (output above)"),
+                file=sys.stderr,
+            )
             return EXIT_FAILED
     return 0

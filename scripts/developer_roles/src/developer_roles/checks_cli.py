@@ -3,7 +3,9 @@
 Exit codes (see ``developer_roles.report``): 0 ready / no finding, 1 a deploy would fail / a
 finding, 2 bad input or no usable credentials (one line on stderr, never a traceback): a
 ``--config`` file that does not exist, a profile that does not exist (``--profile``,
-``AWS_PROFILE``), bad options.
+``AWS_PROFILE``), bad options, an AWS endpoint that cannot be reached (a region that does not
+exist) or answers something that is not AWS's; 130 interrupted. Every error line starts with
+``developer-roles preflight: `` (or ``audit: ``).
 
 The table groups rows of one kind (status, account, check, message) into one row with their
 count and the first names; ``--verbose`` lists each, ``--json`` always holds every row. With
@@ -18,9 +20,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from developer_roles.aws import Accounts
+from developer_roles.cli import AWS_ERRORS, CommandParser, config_error_line, error_line
 from developer_roles.config.model import ConfigError, RolesConfig
 from developer_roles.configuration import (
     EXAMPLE_ACCOUNT,
@@ -50,14 +51,15 @@ def _role_template(value: str) -> str:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = CommandParser(
+        command=command,
         prog="developer-roles",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    common = CommandParser(add_help=False)
     common.add_argument("--json", action="store_true", help="JSON instead of the table")
     common.add_argument(
         "--verbose",
@@ -106,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> tuple[str, list[Result]]:
-    args = _parser().parse_args(argv)
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     accounts = Accounts(
         region=args.region,
         profile=args.profile,
@@ -145,16 +147,20 @@ def run(argv: Sequence[str]) -> tuple[str, list[Result]]:
 def main(argv: Sequence[str]) -> int:
     json_output = "--json" in argv
     verbose = "--verbose" in argv
+    command = argv[0] if argv and argv[0] in ("preflight", "audit") else "preflight"
     try:
         command, results = run(argv)
+    except SystemExit as exit_:  # --help (0), or a bad option, already reported in one line
+        return EXIT_BAD_INPUT if exit_.code else 0
     except ConfigError as error:
-        print(error.report("nothing was checked"), file=sys.stderr)
+        line = config_error_line(command, error.problems, error.source, "nothing was checked")
+        print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadInput as error:
-        print(f"account checks: {error}", file=sys.stderr)
+        print(error_line(command, error), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ClientError, BotoCoreError) as error:
-        print(f"account checks: AWS call failed: {error}", file=sys.stderr)
+    except AWS_ERRORS as error:
+        print(error_line(command, f"AWS call failed: {error}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(to_json(command, results) if json_output else to_table(command, results, verbose=verbose))
     return exit_code(results)

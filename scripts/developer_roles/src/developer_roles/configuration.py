@@ -1,8 +1,9 @@
 """The configuration as the operators' commands see it: where it comes from, whom it targets.
 
 Every command reads the configuration the same way (``--config FILE``, else ``cdk.json``'s
-``developerRoles`` context, as synthesis does), and says the same things about it before it
-writes or deploys anything:
+``developerRoles`` context, as synthesis does; ``deploy`` reads it from the cdk arguments as
+the CDK CLI does: ``-c developerRolesFile=FILE``, else ``-c developerRoles='{...}'``, else
+``cdk.json``), and says the same things about it before it writes or deploys anything:
 
 * a ``--config`` file that does not exist is an error (never a new, empty configuration);
 * a configuration that still targets the example account 123456789012 (cdk.json's example,
@@ -12,10 +13,11 @@ writes or deploys anything:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from developer_roles.config import CONTEXT_KEY, load_config
+from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY, load_config
 from developer_roles.config.model import RolesConfig
 from developer_roles.report import BadInput
 
@@ -47,6 +49,35 @@ def load(config_path: Path | None, base: Path | None = None) -> RolesConfig:
     except (OSError, ValueError, KeyError) as error:
         raise BadInput(f"cannot read the configuration from cdk.json: {error}") from error
     return load_config(context.get(CONTEXT_KEY), None, base)
+
+
+def context_values(cdk_args: Sequence[str]) -> dict[str, str]:
+    """The ``-c KEY=VALUE`` / ``--context KEY=VALUE`` (or ``--context=KEY=VALUE``) pairs among
+    cdk arguments, as the CDK CLI reads them (the last of a key wins)."""
+    found: dict[str, str] = {}
+    for index, arg in enumerate(cdk_args):
+        if arg in ("-c", "--context") and index + 1 < len(cdk_args):
+            pair = cdk_args[index + 1]
+        elif arg.startswith("--context="):
+            pair = arg.removeprefix("--context=")
+        else:
+            continue
+        key, sep, value = pair.partition("=")
+        if sep:
+            found[key] = value
+    return found
+
+
+def load_for_cdk(cdk_args: Sequence[str], base: Path | None = None) -> RolesConfig:
+    """The configuration ``cdk synth`` with these arguments would read: ``-c
+    developerRolesFile=FILE`` (which must exist), else ``-c developerRoles='{...}'`` (the
+    README's inline JSON, which replaces cdk.json's), else cdk.json's context."""
+    context = context_values(cdk_args)
+    if context.get(CONTEXT_FILE_KEY):
+        return load(Path(context[CONTEXT_FILE_KEY]), base)
+    if CONTEXT_KEY in context:
+        return load_config(context[CONTEXT_KEY], None, base or Path.cwd())
+    return load(None, base)
 
 
 def target_accounts(config: RolesConfig, caller_account: str) -> list[str]:

@@ -50,7 +50,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from developer_roles.aws import caller_identity, open_session
 from developer_roles.config import CONTEXT_FILE_KEY
 from developer_roles.config.model import ConfigError
-from developer_roles.configuration import EXAMPLE_ACCOUNT, HOW_TO_START, is_example, load
+from developer_roles.configuration import EXAMPLE_ACCOUNT, HOW_TO_START, is_example, load_for_cdk
 from developer_roles.report import BadInput
 from developer_roles.summary import StackSummary, render, summarize
 
@@ -225,8 +225,7 @@ def check_inputs(extra: Sequence[str]) -> Any:
     """Refuse, before anything is synthesized, what would fail or deploy the wrong thing;
     the boto3 session of the credentials in use."""
     session = open_session(_option(extra, "--profile"))
-    config_file = _config_file(extra)
-    config = load(Path(config_file) if config_file else None)
+    config = load_for_cdk(extra)  # -c developerRolesFile=, else -c developerRoles=, else cdk.json
     caller, _ = caller_identity(session)
     if is_example(config):
         if caller != EXAMPLE_ACCOUNT:
