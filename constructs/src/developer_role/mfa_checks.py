@@ -27,7 +27,6 @@ skips the templates an earlier run of this plugin has checked for the same app.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import weakref
@@ -44,7 +43,7 @@ from aws_cdk import (
     PolicyViolation,
 )
 
-from developer_role.mfa_rule import MFA_REQUIRED, RULES, TrustFinding, trust_findings
+from developer_role.mfa_rule import RULES, TrustFinding, trust_findings
 
 __all__ = ["PLUGIN_NAME", "MfaTrustChecks", "acknowledgment_id"]
 
@@ -232,22 +231,7 @@ def _template_findings(path: Path) -> Iterator[tuple[str, Mapping[str, Any], Tru
         if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
             continue
         properties = resource.get("Properties") or {}
-        document = properties.get("AssumeRolePolicyDocument")
-        if isinstance(document, str):
-            with contextlib.suppress(ValueError):
-                document = json.loads(document)
-        if isinstance(document, Mapping):
-            findings = trust_findings(document)
-        else:
-            findings = [
-                TrustFinding(
-                    MFA_REQUIRED.id,
-                    "error",
-                    "document",
-                    "the trust policy is not a literal document, so whom it trusts cannot be "
-                    "checked; write it literally",
-                )
-            ]
+        findings = trust_findings(properties.get("AssumeRolePolicyDocument"))
         for finding in findings:
             yield logical_id, properties, finding
 
