@@ -12,6 +12,7 @@ from developer_role.mfa_rule import TrustFinding, trust_findings
 from developer_role.trust import trust_policy
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
+BOB = "arn:aws:iam::345678901234:user/bob"
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 AGE = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
 ROOT_TOKEN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::1:root"]]}
@@ -54,8 +55,8 @@ def rules(*statements: Any) -> list[tuple[str, str | int]]:
         pytest.param([statement(Condition=MFA)], [("MFA3", 0)], id="mfa-without-age"),
         pytest.param(
             [statement(Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}, **AGE})],
-            [("MFA2", 0)],
-            id="bool-if-exists",
+            [("MFA4", 0)],  # the age key exists only with MFA: long-term keys fail it
+            id="bool-if-exists-with-age",
         ),
         pytest.param(
             [
@@ -67,7 +68,7 @@ def rules(*statements: Any) -> list[tuple[str, str | int]]:
                     }
                 )
             ],
-            [("MFA2", 0)],
+            [],  # both must hold: Bool "true" alone keeps requests without MFA out
             id="bool-if-exists-beside-bool",
         ),
         pytest.param(
@@ -119,8 +120,8 @@ def rules(*statements: Any) -> list[tuple[str, str | int]]:
         pytest.param([{"Fn::If": ["C", statement(), {}]}], [("MFA1", 0)], id="cfn-function"),
         pytest.param(
             [statement({"Service": "ec2.amazonaws.com"}), {**statement(), "Sid": "Humans"}],
-            [("MFA1", "Humans")],
-            id="named-by-sid",
+            [("MFA1", 1)],
+            id="named-by-index-with-a-sid",
         ),
     ],
 )
@@ -158,13 +159,23 @@ OLD_MFA = {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}
         ),
         pytest.param(
             [statement(), deny({"Bool": {"aws:MultiFactorAuthPresent": "false"}})],
-            [("MFA1", 0)],
+            [("MFA2", 0)],
             id="deny-bool-false-misses-long-term-keys",
         ),
         pytest.param(
             [statement(), deny(NO_MFA_IF_EXISTS, principal={"AWS": ALICE})],
+            [("MFA3", 0)],
+            id="deny-for-the-same-principal",
+        ),
+        pytest.param(
+            [statement({"AWS": [ALICE, BOB]}), deny(NO_MFA_IF_EXISTS, principal={"AWS": ALICE})],
             [("MFA1", 0)],
             id="deny-for-one-principal-only",
+        ),
+        pytest.param(
+            [statement({"AWS": ALICE}), deny(NO_MFA_IF_EXISTS, principal={"AWS": "123456789012"})],
+            [("MFA3", 0)],
+            id="deny-for-the-principals-account",
         ),
         pytest.param(
             [statement(), deny(NO_MFA_IF_EXISTS, action="sts:TagSession")],
@@ -181,7 +192,7 @@ OLD_MFA = {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}
         ),
         pytest.param(
             [statement(), {**deny(NO_MFA_IF_EXISTS), "Effect": "Allow"}],
-            [("MFA1", 0), ("MFA2", 1)],
+            [("MFA1", 0), ("MFA1", 1)],
             id="allow-not-deny",
         ),
     ],
@@ -215,17 +226,17 @@ def test_finding_names_the_statement_whom_it_lets_in_and_the_fix() -> None:
         level="error",
         statement=0,
         message=(
-            f'statement 0 lets {ALICE} assume the role without MFA; add "Condition": '
-            '{"Bool": {"aws:MultiFactorAuthPresent": "true"}, "NumericLessThan": '
-            '{"aws:MultiFactorAuthAge": "3600"}} to the statement '
+            f"statement 0 lets {ALICE} assume the role with long-term access keys or a session "
+            'without MFA; add "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}, '
+            '"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}} '
             "(iam.PrincipalWithConditions, or the DeveloperRole construct)"
         ),
         index=0,
     )
-    assert second.statement == "Ci"
+    assert second.statement == 1  # by index, Sid or not: one acknowledgment form for all
     assert second.index == 1
-    assert second.message.startswith("statement 'Ci' lets")
-    assert second.finding_id == "Statement::Ci"
+    assert second.message.startswith("statement 1 (Ci) lets")
+    assert second.finding_id == "Statement::1"
 
 
 @pytest.mark.parametrize(
@@ -234,7 +245,7 @@ def test_finding_names_the_statement_whom_it_lets_in_and_the_fix() -> None:
         pytest.param(
             {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
             "error",
-            'use "Bool": {"aws:MultiFactorAuthPresent": "true"} instead',
+            'use "Bool": {"aws:MultiFactorAuthPresent": "true"} without IfExists',
             id="bool-if-exists",
         ),
         pytest.param(MFA, "warning", '"NumericLessThan": {"aws:MultiFactorAuthAge"', id="age"),

@@ -30,6 +30,7 @@ of the policy's values, so a negated operator holds, as for any other unequal va
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -40,10 +41,15 @@ __all__ = ["OPERATORS", "Truth", "operator_holds", "split_operator"]
 Truth = bool | None  # None: cannot be known at synthesis
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(regex, re.DOTALL)
+
+
 def _wildcard(pattern: str, value: str) -> bool:
     """``StringLike`` / ``ArnLike``: ``*`` any run of characters, ``?`` one character."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.DOTALL) is not None
+    return _compiled(pattern).fullmatch(value) is not None
 
 
 def _number(text: str) -> float | None:

@@ -46,6 +46,7 @@ Rules (the package README lists them with cause and fix):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -288,11 +289,15 @@ def _statement_names(statement: Mapping[str, Any], caller: _Caller) -> Truth:
 # --------------------------------------------------------------------------- actions
 
 
-def _action(pattern: Any) -> Truth:
-    if not isinstance(pattern, str):
-        return None
+@functools.lru_cache(maxsize=1024)
+def _action_pattern(pattern: str) -> bool:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, _ASSUME_ROLE, re.IGNORECASE | re.DOTALL) is not None
+
+
+def _action(pattern: Any) -> Truth:
+    """Whether an Action pattern matches sts:AssumeRole (wildcards, any case)."""
+    return _action_pattern(pattern) if isinstance(pattern, str) else None
 
 
 def _assume_role(statement: Mapping[str, Any]) -> Truth:
