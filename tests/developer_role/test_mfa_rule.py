@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -266,3 +267,200 @@ def test_the_rule_module_loads_without_the_cdk() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def findings_of(document: Any) -> list[tuple[str, str, str | int]]:
+    return [(f.rule, f.level, f.statement) for f in trust_findings(document)]
+
+
+SAFE = statement(Condition={**MFA, **AGE})
+OPEN = statement()
+
+
+@pytest.mark.parametrize(
+    ("document", "expected", "words"),
+    [
+        pytest.param(
+            {"Fn::If": ["Open", {"Statement": [OPEN]}, {"Statement": [SAFE]}]},
+            [("MFA1", "error", 0)],
+            "where Open is true: statement 0 lets",
+            id="document-if",
+        ),
+        pytest.param(
+            {"Fn::If": ["Strict", {"Statement": [SAFE]}, {"Ref": "LooseDocument"}]},
+            [("MFA5", "warning", "document")],
+            "where Strict is false: the trust policy is Ref LooseDocument",
+            id="document-if-with-an-unknown-branch",
+        ),
+        pytest.param(
+            {"Fn::If": ["Strict", {"Statement": [OPEN]}, {"Ref": "OtherDocument"}]},
+            [("MFA1", "error", 0), ("MFA5", "warning", "document")],
+            "where Strict is true: statement 0 lets",
+            id="an-unsafe-branch-is-an-error-whatever-the-unknown-one-holds",
+        ),
+        pytest.param(
+            {"Statement": [{"Fn::If": ["Open", OPEN, {"Ref": "AWS::NoValue"}]}, SAFE]},
+            [("MFA1", "error", 0)],
+            "where Open is true: statement 0",
+            id="statement-if-with-no-value-keeps-the-template-index",
+        ),
+        pytest.param(
+            {
+                "Statement": [
+                    SAFE,
+                    statement(
+                        Condition={
+                            "Bool": {
+                                "aws:MultiFactorAuthPresent": {"Fn::If": ["Lax", "false", "true"]}
+                            },
+                        }
+                    ),
+                ]
+            },
+            [("MFA1", "error", 1), ("MFA3", "warning", 1)],
+            "where Lax is true: statement 1 lets",
+            id="condition-value-if",
+        ),
+        pytest.param(
+            {
+                "Statement": [
+                    statement(
+                        Condition={
+                            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                            "NumericLessThan": {
+                                "aws:MultiFactorAuthAge": {
+                                    "Fn::If": ["Short", "900", {"Ref": "AWS::NoValue"}]
+                                }
+                            },
+                        }
+                    )
+                ]
+            },
+            [("MFA3", "warning", 0)],
+            "where Short is false: statement 0 requires MFA but does not limit its age",
+            id="no-value-inside-a-condition",
+        ),
+        pytest.param(
+            json.dumps({"Version": "2012-10-17", "Statement": [OPEN]}),
+            [("MFA1", "error", 0)],
+            "statement 0 lets",
+            id="json-string",
+        ),
+        pytest.param(
+            {"Fn::Sub": '{"Statement": []}'},
+            [("MFA5", "warning", "document")],
+            "the trust policy is Fn::Sub",
+            id="a-function-for-the-whole-document",
+        ),
+        pytest.param(
+            {"Statement": [statement(Condition={"Bool": {"aws:MultiFactorAuthPresent": {"Ref": "P"}}})]},
+            [("MFA5", "warning", 0)],
+            "cannot prove that it requires MFA, as it holds Ref P",
+            id="an-unknown-mfa-value",
+        ),
+        pytest.param(
+            {"Statement": [statement({"AWS": {"Fn::ImportValue": "People"}})]},
+            [("MFA1", "error", 0)],
+            "lets the principal Fn::ImportValue assume the role",
+            id="an-imported-principal-without-mfa",
+        ),
+        pytest.param(
+            {"Statement": [statement({"AWS": {"Fn::ImportValue": "People"}}, Condition={**MFA, **AGE})]},
+            [],
+            "",
+            id="an-imported-principal-with-mfa",
+        ),
+        pytest.param(
+            {"Statement": [{"Ref": "ExtraStatement"}, SAFE]},
+            [("MFA5", "warning", 0)],
+            "statement 0 is Ref ExtraStatement",
+            id="a-function-for-a-statement",
+        ),
+        pytest.param(
+            {
+                "Statement": [
+                    statement(
+                        Condition={
+                            f"Bool": {"aws:MultiFactorAuthPresent": {"Fn::If": [f"C{n}", "true", "true"]}}
+                            for n in range(1)
+                        }
+                        | {
+                            "StringEquals": {
+                                f"aws:PrincipalTag/t{n}": {"Fn::If": [f"C{n}", "a", "b"]}
+                                for n in range(9)
+                            }
+                        }
+                    )
+                ]
+            },
+            [("MFA5", "warning", "document")],
+            "9 Fn::If conditions (at most 8)",
+            id="too-many-conditions-is-bounded",
+        ),
+    ],
+)
+def test_cloudformation_functions(document: Any, expected: list[Any], words: str) -> None:
+    assert findings_of(document) == expected
+    assert words in " ".join(f.message for f in trust_findings(document))
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        pytest.param(
+            [statement(Condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::1:user/x*"}})],
+            [("MFA1", 0)],
+            id="another-key-alone-does-not-require-mfa",
+        ),
+        pytest.param(
+            [
+                statement(Condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::1:user/*"}}),
+                deny(
+                    {
+                        **NO_MFA_IF_EXISTS,
+                        "StringLike": {"aws:PrincipalArn": "arn:aws:iam::1:user/*"},
+                    }
+                ),
+            ],
+            [("MFA3", 0)],
+            id="a-deny-with-the-allows-own-other-condition-guards-it",
+        ),
+        pytest.param(
+            [statement(Condition={"BinaryEquals": {"aws:MultiFactorAuthPresent": "dHJ1ZQ=="}})],
+            [],  # a positive operator: no request without MFA (nor this one) matches it
+            id="binary-equals",
+        ),
+        pytest.param(
+            [statement(Condition={"Null": {"aws:MultiFactorAuthAge": ["true", "false"]}})],
+            [("MFA1", 0)],  # several values are ORed: the key absent or present
+            id="null-true-or-false",
+        ),
+        pytest.param(
+            [statement(Condition={"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}})],
+            [("MFA1", 0)],
+            id="age-if-exists",
+        ),
+        pytest.param(
+            [statement(Condition={"StringNotEquals": {"aws:MultiFactorAuthPresent": "false"}})],
+            [("MFA2", 0)],  # a negated operator holds when the key is absent
+            id="negated-operator",
+        ),
+        pytest.param(
+            [statement(Condition={"ForAllValues:StringEquals": {"aws:MultiFactorAuthPresent": "true"}})],
+            [("MFA2", 0)],  # ForAllValues holds when the key is absent
+            id="for-all-values",
+        ),
+        pytest.param(
+            [statement(Condition={"StringEquals": {"aws:MultiFactorAuthPresent": "True"}})],
+            [],  # case-sensitive: "true" is not "True", so no request gets in at all
+            id="string-values-are-case-sensitive",
+        ),
+        pytest.param(
+            [statement(Condition={"Boool": {"aws:MultiFactorAuthPresent": "true"}})],
+            [("MFA5", 0)],
+            id="an-operator-iam-does-not-have",
+        ),
+    ],
+)
+def test_semantics(statements: list[Any], expected: list[tuple[str, str | int]]) -> None:
+    assert rules(*statements) == expected

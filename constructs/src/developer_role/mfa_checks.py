@@ -48,7 +48,7 @@ from developer_role.mfa_rule import RULES, TrustFinding, trust_findings
 __all__ = ["PLUGIN_NAME", "MfaTrustChecks", "acknowledgment_id"]
 
 PLUGIN_NAME = "MfaTrust"
-_VERSION = "0.3.0"
+_VERSION = "0.4.0"
 _RULES = {rule.id: rule for rule in RULES}
 _DOCUMENT = "Properties/AssumeRolePolicyDocument"
 

@@ -21,7 +21,14 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["MAX_CONDITIONS", "MAX_DOCUMENT_CHARACTERS", "Branch", "branches", "opaque"]
+__all__ = [
+    "MAX_CONDITIONS",
+    "MAX_DOCUMENT_CHARACTERS",
+    "Branch",
+    "branches",
+    "is_function",
+    "opaque",
+]
 
 # Bounds on what one template can cost: 2**8 branches, a 1 MB JSON string (IAM's own quota on
 # a trust policy is 2,048 characters, 4,096 when raised).
@@ -62,17 +69,22 @@ def _names(value: Any, found: list[str]) -> None:
             _names(item, found)
 
 
-def _resolve(value: Any, truth: Mapping[str, bool]) -> Any:
+def _resolve(value: Any, truth: Mapping[str, bool], holes: bool = False) -> Any:
+    """``value`` with each ``Fn::If`` replaced by its branch; ``AWS::NoValue`` removes what it
+    stands for, except in ``Statement`` (``holes``), where it leaves ``None`` so that the
+    statements keep the indexes they have in the template."""
     if isinstance(value, Mapping):
         if value == _NO_VALUE:
             return _REMOVED
         arguments = value.get("Fn::If") if len(value) == 1 else None
         if isinstance(arguments, list) and len(arguments) == 3 and isinstance(arguments[0], str):
-            return _resolve(arguments[1] if truth[arguments[0]] else arguments[2], truth)
-        resolved = {key: _resolve(item, truth) for key, item in value.items()}
+            return _resolve(arguments[1] if truth[arguments[0]] else arguments[2], truth, holes)
+        resolved = {key: _resolve(item, truth, key == "Statement") for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not _REMOVED}
     if isinstance(value, list):
         items = [_resolve(item, truth) for item in value]
+        if holes:
+            return [None if item is _REMOVED else item for item in items]
         return [item for item in items if item is not _REMOVED]
     return value
 
@@ -90,7 +102,8 @@ def opaque(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_function(value: Mapping[str, Any]) -> bool:
+def is_function(value: Mapping[str, Any]) -> bool:
+    """Whether a mapping is a CloudFormation function (``Ref``, ``Fn::...``)."""
     return any(str(key).startswith("Fn::") or key == "Ref" for key in value)
 
 
@@ -102,7 +115,7 @@ def _document(value: Any) -> tuple[Mapping[str, Any] | None, str]:
             value = json.loads(value)
         except ValueError:
             return None, "a string that is not JSON"
-    if isinstance(value, Mapping) and not _is_function(value):
+    if isinstance(value, Mapping) and not is_function(value):
         return value, ""
     return None, opaque(value)
 

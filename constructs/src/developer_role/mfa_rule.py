@@ -53,7 +53,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from developer_role.mfa_conditions import Truth, operator_holds, split_operator
-from developer_role.mfa_intrinsics import Branch, branches, opaque
+from developer_role.mfa_intrinsics import Branch, branches, is_function, opaque
 
 __all__ = [
     "LONG_TERM_KEYS",
@@ -147,6 +147,7 @@ LONG_TERM_KEYS = Request("long-term access keys", None, None)
 SESSION_WITHOUT_MFA = Request("a session without MFA", "false", None)
 # The oldest MFA session there is: GetSessionToken's longest duration, 36 hours.
 OLD_MFA_SESSION = Request("an MFA session of any age", "true", str(36 * 3600))
+NEW_MFA_SESSION = Request("an MFA session just signed in", "true", "0")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -423,7 +424,7 @@ def _label(index: int, statement: Mapping[str, Any]) -> str:
 
 def _functions(value: Any) -> list[str]:
     if isinstance(value, Mapping):
-        if any(str(key).startswith("Fn::") or key == "Ref" for key in value):
+        if is_function(value):
             return [opaque(value)]
         return [f for item in value.values() for f in _functions(item)]
     if isinstance(value, list):
@@ -519,6 +520,9 @@ def _statement_findings(
             "without MFA in",
         )
         return
+    old, _ = _witness(statement, denies, callers, OLD_MFA_SESSION)
+    if old is False and _witness(statement, denies, callers, NEW_MFA_SESSION)[0] is False:
+        return  # it lets nobody in, with MFA or without
     if not _is_usual(statement, denies):
         yield _finding(
             MFA_UNUSUAL,
@@ -526,7 +530,7 @@ def _statement_findings(
             f"{label} requires MFA (neither long-term access keys nor a session without MFA "
             f"get in), in an unusual form; the usual way: {_USUAL}",
         )
-    if _witness(statement, denies, callers, OLD_MFA_SESSION)[0] is True:
+    if old is True:
         yield _finding(
             MFA_AGE_LIMIT,
             index,
@@ -556,9 +560,9 @@ def _branch_findings(branch: Branch) -> list[TrustFinding]:
     callers = _callers([s for _, s in statements if isinstance(s, Mapping)])
     findings: list[TrustFinding] = []
     for index, statement in statements:
-        if isinstance(statement, Mapping):
+        if isinstance(statement, Mapping) and not is_function(statement):
             findings.extend(_statement_findings(index, statement, denies, callers))
-        else:
+        elif statement is not None:  # None: removed by AWS::NoValue in this branch
             findings.append(
                 _finding(
                     MFA_CANNOT_PROVE,
