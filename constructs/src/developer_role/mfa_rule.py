@@ -22,7 +22,7 @@ logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_eval
 and "IAM JSON policy elements: Principal / NotPrincipal / Action / NotAction",
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
-Condition operators are evaluated by :mod:`developer_role.mfa_conditions`. A condition on
+Condition operators are evaluated by :mod:`developer_role.condition_operators`. A condition on
 another key (``aws:PrincipalArn``...) is one that some request satisfies: it holds for the
 ``Allow``; a ``Deny`` stops the request only through conditions the ``Allow`` has too (the
 same operator, key and values).
@@ -52,7 +52,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-from developer_role.mfa_conditions import Truth, operator_holds, split_operator
+from developer_role.condition_operators import Truth, operator_holds, split_operator
 from developer_role.mfa_intrinsics import Branch, branches, is_function, opaque
 
 __all__ = [
