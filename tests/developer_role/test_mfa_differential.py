@@ -147,7 +147,9 @@ def entries() -> Iterator[tuple[str, str, Any]]:
                 yield operator, key, value
 
 
-def statement(effect: str, principal: tuple[str, Any], action: tuple[str, Any], condition: Any) -> Any:
+def statement(
+    effect: str, principal: tuple[str, Any], action: tuple[str, Any], condition: Any
+) -> Any:
     body: dict[str, Any] = {"Effect": effect, principal[0]: principal[1], action[0]: action[1]}
     if condition:
         body["Condition"] = condition
@@ -158,9 +160,7 @@ def enumerated() -> Iterator[dict[str, Any]]:
     """One Allow to one user for each (operator form, key, value): the operators' table."""
     for operator, key, value in entries():
         yield {
-            "Statement": [
-                statement("Allow", PRINCIPALS[2], ACTIONS[0], {operator: {key: value}})
-            ]
+            "Statement": [statement("Allow", PRINCIPALS[2], ACTIONS[0], {operator: {key: value}})]
         }
 
 
@@ -219,7 +219,9 @@ def disagreements(document: Mapping[str, Any]) -> list[str]:
     errors = [f for f in trust_findings(document) if f.level == "error"]
     without_mfa = expected[LONG_TERM_KEYS.name] or expected[SESSION_WITHOUT_MFA.name]
     if bool(errors) is not without_mfa:
-        found.append(f"errors {[f.rule for f in errors]}, a request without MFA gets in: {without_mfa}")
+        found.append(
+            f"errors {[f.rule for f in errors]}, a request without MFA gets in: {without_mfa}"
+        )
     return found
 
 

@@ -274,6 +274,9 @@ def findings_of(document: Any) -> list[tuple[str, str, str | int]]:
 
 
 SAFE = statement(Condition={**MFA, **AGE})
+TAGS_UNDER_NINE_CONDITIONS = {
+    f"aws:PrincipalTag/t{n}": {"Fn::If": [f"C{n}", "a", "b"]} for n in range(9)
+}
 OPEN = statement()
 
 
@@ -353,7 +356,11 @@ OPEN = statement()
             id="a-function-for-the-whole-document",
         ),
         pytest.param(
-            {"Statement": [statement(Condition={"Bool": {"aws:MultiFactorAuthPresent": {"Ref": "P"}}})]},
+            {
+                "Statement": [
+                    statement(Condition={"Bool": {"aws:MultiFactorAuthPresent": {"Ref": "P"}}})
+                ]
+            },
             [("MFA5", "warning", 0)],
             "cannot prove that it requires MFA, as it holds Ref P",
             id="an-unknown-mfa-value",
@@ -365,7 +372,11 @@ OPEN = statement()
             id="an-imported-principal-without-mfa",
         ),
         pytest.param(
-            {"Statement": [statement({"AWS": {"Fn::ImportValue": "People"}}, Condition={**MFA, **AGE})]},
+            {
+                "Statement": [
+                    statement({"AWS": {"Fn::ImportValue": "People"}}, Condition={**MFA, **AGE})
+                ]
+            },
             [],
             "",
             id="an-imported-principal-with-mfa",
@@ -377,22 +388,7 @@ OPEN = statement()
             id="a-function-for-a-statement",
         ),
         pytest.param(
-            {
-                "Statement": [
-                    statement(
-                        Condition={
-                            f"Bool": {"aws:MultiFactorAuthPresent": {"Fn::If": [f"C{n}", "true", "true"]}}
-                            for n in range(1)
-                        }
-                        | {
-                            "StringEquals": {
-                                f"aws:PrincipalTag/t{n}": {"Fn::If": [f"C{n}", "a", "b"]}
-                                for n in range(9)
-                            }
-                        }
-                    )
-                ]
-            },
+            {"Statement": [statement(Condition={"StringEquals": TAGS_UNDER_NINE_CONDITIONS})]},
             [("MFA5", "warning", "document")],
             "9 Fn::If conditions (at most 8)",
             id="too-many-conditions-is-bounded",
@@ -446,7 +442,11 @@ def test_cloudformation_functions(document: Any, expected: list[Any], words: str
             id="negated-operator",
         ),
         pytest.param(
-            [statement(Condition={"ForAllValues:StringEquals": {"aws:MultiFactorAuthPresent": "true"}})],
+            [
+                statement(
+                    Condition={"ForAllValues:StringEquals": {"aws:MultiFactorAuthPresent": "true"}}
+                )
+            ],
             [("MFA2", 0)],  # ForAllValues holds when the key is absent
             id="for-all-values",
         ),

@@ -56,12 +56,19 @@ class Branch:
         return f"where {shown}"
 
 
+def _if(value: Mapping[str, Any]) -> list[Any] | None:
+    """The arguments of ``{"Fn::If": [condition, if true, if false]}``, else None."""
+    arguments = value.get("Fn::If") if len(value) == 1 else None
+    if isinstance(arguments, list) and len(arguments) == 3 and isinstance(arguments[0], str):
+        return arguments
+    return None
+
+
 def _names(value: Any, found: list[str]) -> None:
     if isinstance(value, Mapping):
-        arguments = value.get("Fn::If") if len(value) == 1 else None
-        if isinstance(arguments, list) and len(arguments) == 3 and isinstance(arguments[0], str):
-            if arguments[0] not in found:
-                found.append(arguments[0])
+        arguments = _if(value)
+        if arguments is not None and arguments[0] not in found:
+            found.append(arguments[0])
         for item in value.values():
             _names(item, found)
     elif isinstance(value, list):
@@ -76,8 +83,8 @@ def _resolve(value: Any, truth: Mapping[str, bool], holes: bool = False) -> Any:
     if isinstance(value, Mapping):
         if value == _NO_VALUE:
             return _REMOVED
-        arguments = value.get("Fn::If") if len(value) == 1 else None
-        if isinstance(arguments, list) and len(arguments) == 3 and isinstance(arguments[0], str):
+        arguments = _if(value)
+        if arguments is not None:
             return _resolve(arguments[1] if truth[arguments[0]] else arguments[2], truth, holes)
         resolved = {key: _resolve(item, truth, key == "Statement") for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not _REMOVED}
@@ -113,8 +120,8 @@ def _document(value: Any) -> tuple[Mapping[str, Any] | None, str]:
             return None, f"a JSON string of {len(value)} characters"
         try:
             value = json.loads(value)
-        except ValueError:
-            return None, "a string that is not JSON"
+        except (ValueError, RecursionError):
+            return None, "a string that is not JSON (or nested too deeply)"
     if isinstance(value, Mapping) and not is_function(value):
         return value, ""
     return None, opaque(value)

@@ -339,7 +339,9 @@ def _entry_holds(
         return None
     lowered = key.lower()
     if lowered == _MFA_PRESENT:
-        return operator_holds(operator, values, None if request.present is None else [request.present])
+        return operator_holds(
+            operator, values, None if request.present is None else [request.present]
+        )
     if lowered == _MFA_AGE:
         return operator_holds(operator, values, None if request.age is None else [request.age])
     if shared is None:
@@ -347,7 +349,9 @@ def _entry_holds(
     return (operator.lower(), lowered, json.dumps(values, sort_keys=True)) in shared
 
 
-def _conditions(statement: Mapping[str, Any], request: Request, shared: set[_Entry] | None) -> Truth:
+def _conditions(
+    statement: Mapping[str, Any], request: Request, shared: set[_Entry] | None
+) -> Truth:
     return _and(
         _entry_holds(operator, key, values, request, shared)
         for operator, key, values in _entries(statement.get("Condition"))
@@ -409,9 +413,7 @@ def admitted(document: Mapping[str, Any], request: Request) -> Truth:
     statements, denies = _split(document)
     allows = [s for _, s in statements if isinstance(s, Mapping) and s.get("Effect") == "Allow"]
     callers = _callers([s for _, s in statements if isinstance(s, Mapping)])
-    return _or(
-        _gets_in(allow, denies, caller, request) for allow in allows for caller in callers
-    )
+    return _or(_gets_in(allow, denies, caller, request) for allow in allows for caller in callers)
 
 
 # --------------------------------------------------------------------------- findings
