@@ -253,6 +253,8 @@ def _callers(statements: Sequence[Mapping[str, Any]]) -> list[_Caller]:
                     callers[value] = _Caller(
                         value, arn=value, account=match[1], long_term_keys=match[2] == "user"
                     )
+                elif value != "*":
+                    callers[value] = _Caller(value, arn=value)  # IAM would refuse it; still
     return [*callers.values(), _Caller("any AWS principal")]
 
 
