@@ -136,6 +136,7 @@ OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
 _BY_LOWER = {name.lower(): name for name in [*OPERATORS, "Null"]}
 
 
+@functools.lru_cache(maxsize=256)
 def split_operator(operator: str) -> tuple[str, str, bool] | None:
     """``ForAnyValue:StringEqualsIfExists`` -> ``("ForAnyValue", "StringEquals", True)``, or
     None for an operator IAM does not have."""
