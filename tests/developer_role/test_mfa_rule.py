@@ -464,3 +464,37 @@ def test_cloudformation_functions(document: Any, expected: list[Any], words: str
 )
 def test_semantics(statements: list[Any], expected: list[tuple[str, str | int]]) -> None:
     assert rules(*statements) == expected
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        None,
+        "not json",
+        "[1, 2]",
+        {"Statement": "text"},
+        {"Statement": [None, 1, {"Effect": "Allow", "Principal": 5, "Action": None}]},
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": []}]},
+        {"Statement": [{"Fn::If": "not a list"}]},
+        {"Fn::If": [1, {}, {}]},
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=[
+        "none",
+        "not-json",
+        "json-list",
+        "text-statement",
+        "junk-values",
+        "condition-list",
+        "bad-if",
+        "if-without-a-name",
+        "nested-too-deeply",
+    ],
+)
+def test_a_malformed_document_gives_findings_not_a_traceback(document: Any) -> None:
+    for finding in trust_findings(document):
+        assert finding.level in ("error", "warning")
+
+
+def test_a_principal_arn_of_no_known_form_is_still_checked() -> None:
+    assert rules(statement({"AWS": "arn:aws:iam::1:user/x"})) == [("MFA1", 0)]
