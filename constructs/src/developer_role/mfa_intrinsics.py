@@ -106,7 +106,7 @@ def opaque(value: Any) -> str:
         if name == "Fn::GetAtt" and isinstance(argument, list):
             return "Fn::GetAtt " + ".".join(str(a) for a in argument)
         return str(name)
-    return type(value).__name__
+    return "absent" if value is None else f"a {type(value).__name__}, not an object"
 
 
 def is_function(value: Mapping[str, Any]) -> bool:
