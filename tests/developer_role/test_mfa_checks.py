@@ -78,6 +78,14 @@ CASES: dict[str, tuple[Callable[[Stack, str], None], list[str]]] = {
                 {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}, **AGE},
             )
         ),
+        ["MFA4[Statement::0]"],  # the age key exists only with MFA: safe, but unusual
+    ),
+    "conditions-bool-if-exists-alone": (
+        role(
+            lambda: iam.PrincipalWithConditions(
+                iam.AccountRootPrincipal(), {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}
+            )
+        ),
         ["MFA2[Statement::0]"],
     ),
     "composite-service-and-user": (
@@ -126,7 +134,7 @@ CASES: dict[str, tuple[Callable[[Stack, str], None], list[str]]] = {
         ),
         [],
     ),
-    "added-statement-by-sid": (with_statement, ["MFA1[Statement::Humans]"]),
+    "added-statement-with-a-sid": (with_statement, ["MFA1[Statement::1]"]),
     "developer-role": (developer(principals=[ALICE]), []),
     "developer-team-role": (
         developer(
@@ -182,7 +190,10 @@ def test_findings_name_the_role_the_statement_and_the_fix(table_report: dict[str
     ]
     assert violation["severity"] == "error"
     assert violation["description"].startswith("role Role")
-    assert f"statement 0 lets {ALICE} assume the role without MFA" in violation["description"]
+    assert (
+        f"statement 0 lets {ALICE} assume the role with long-term access keys or a session "
+        "without MFA"
+    ) in violation["description"]
     assert '"Bool": {"aws:MultiFactorAuthPresent": "true"}' in violation["suggestedFix"]
     (construct,) = violation["violatingConstructs"]
     assert construct["cloudFormationResource"]["propertyPaths"] == [
@@ -259,7 +270,10 @@ def test_a_warning_alone_does_not_fail_synthesis(tmp_path: Path) -> None:
 
 def test_plugin_identifies_itself() -> None:
     plugin = MfaTrustChecks()
-    assert (plugin.name, plugin.rule_ids) == ("MfaTrust", ["MFA1", "MFA2", "MFA3"])
+    assert (plugin.name, plugin.rule_ids) == (
+        "MfaTrust",
+        ["MFA1", "MFA2", "MFA3", "MFA4", "MFA5"],
+    )
 
 
 def test_findings_name_the_role_in_their_id(table_report: dict[str, Any]) -> None:
@@ -425,3 +439,30 @@ def test_a_short_form_acknowledgment_in_a_stage_is_honoured(tmp_path: Path) -> N
     (plugin,) = [p for p in data["pluginReports"] if p["pluginName"] == "MfaTrust"]
     assert list(by_construct(plugin["violations"])) == ["Prod/Roles/Other/Resource"]
     assert [s["reason"] for s in plugin["suppressedViolations"]] == ["CI"]
+
+
+def test_the_documented_acknowledgment_form_covers_a_developer_role_and_a_plain_role(
+    tmp_path: Path,
+) -> None:
+    """The README's one form, ``MfaTrust::<rule>[Role::<logical ID>/Statement::<index>]``
+    on the stack, for a DeveloperRole (whose statement has a Sid) and an iam.Role (none)."""
+
+    def build(stack: Construct) -> None:
+        ci = iam.Role(stack, "Ci", assumed_by=iam.ArnPrincipal(ALICE))
+        developer = DeveloperRole(stack, "Dev", principals=[ALICE])
+        developer.cfn_role.add_property_deletion_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition"
+        )
+        for role, reason in ((ci.node.default_child, "CI"), (developer.cfn_role, "break glass")):
+            logical_id = Stack.of(stack).get_logical_id(role)  # type: ignore[arg-type]
+            Validations.of(stack).acknowledge(
+                Acknowledgment(id=f"MfaTrust::MFA1[Role::{logical_id}/Statement::0]", reason=reason)
+            )
+
+    error, plugin = synth_one(tmp_path, build)
+    assert error is None
+    assert plugin["violations"] == []
+    assert sorted(
+        (s["reason"], s["violatingConstructs"][0]["constructPath"])
+        for s in plugin["suppressedViolations"]
+    ) == [("CI", "Test/Ci/Resource"), ("break glass", "Test/Dev/Role/Resource")]

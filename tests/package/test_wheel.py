@@ -32,7 +32,8 @@ ALICE = "arn:aws:iam::222222222222:user/alice"
 # An outside team's app: every scenario is one `cdk synth -c scenario=...` of it.
 CONSUMER_APP = textwrap.dedent(
     """
-    from aws_cdk import Acknowledgment, App, CfnParameter, Fn, NestedStack, Stack, Stage
+    from aws_cdk import Acknowledgment, App, CfnCondition, CfnParameter, Fn, NestedStack, Stack
+    from aws_cdk import Stage
     from aws_cdk import Validations
     from aws_cdk import aws_iam as iam
     from aws_cdk import aws_s3 as s3
@@ -81,6 +82,38 @@ CONSUMER_APP = textwrap.dedent(
             "Wild",
             principals=["arn:aws:iam::222222222222:user/*", "arn:aws:iam::*:root"],
         )
+    if "mfa-cases" in scenario:
+        # The seven trust policies of issue 27, as an outside team writes them (see MFA_CASES).
+        cases = Stack(app, "MfaCases")
+        bob = "arn:aws:iam::345678901234:user/bob"
+        mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        age = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+
+        def allow(condition=None, principal=bob):
+            statement = {"Effect": "Allow", "Principal": {"AWS": principal}}
+            statement["Action"] = "sts:AssumeRole"
+            return {**statement, "Condition": condition} if condition else statement
+
+        def case(name, *statements):
+            document = {"Version": "2012-10-17", "Statement": list(statements)}
+            return iam.CfnRole(cases, name, assume_role_policy_document=document)
+
+        CfnCondition(cases, "Open", expression=Fn.condition_equals(Fn.ref("AWS::Region"), "x"))
+        whole = case("WholeDocumentIf", allow({**mfa, **age}))
+        whole.add_property_override(
+            "AssumeRolePolicyDocument",
+            {"Fn::If": ["Open", {"Statement": [allow()]}, {"Statement": [allow({**mfa, **age})]}]},
+        )
+        case("StringEqualsTrue", allow({"StringEquals": {"aws:MultiFactorAuthPresent": "true"}}))
+        case("AgeOnly", allow(age))
+        case("NullAgeFalse", allow({"Null": {"aws:MultiFactorAuthAge": "false"}}))
+        any_value = {"ForAnyValue:StringEquals": {"aws:MultiFactorAuthPresent": "true"}}
+        case("ForAnyValueTrue", allow(any_value))
+        if_exists = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}
+        case("BoolAndBoolIfExists", allow({**mfa, **if_exists, **age}))
+        no_mfa = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+        deny = {"Effect": "Deny", "Principal": {"AWS": bob}, "Action": "sts:AssumeRole"}
+        case("DenyForTheSamePrincipal", allow(), {**deny, "Condition": no_mfa})
     Validations.of(app).add_plugins(MfaTrustChecks())
     app.synth()
     """
@@ -360,3 +393,46 @@ def test_the_readmes_examples_run_verbatim_with_the_cdk_cli(
     violations, suppressed = mfa_report(outdirs[1])
     assert violations == []
     assert [s["ruleName"].split("[")[0] for s in suppressed] == ["MFA1"]
+
+
+# Issue 27's seven trust policies and IAM's verdict on each: the rule's findings (rule, level).
+# Only the first lets a request without MFA in (in its branch where Open is true); the six
+# others require MFA, in unusual forms (MFA4) and some without an age limit (MFA3).
+MFA_CASES: dict[str, list[tuple[str, str]]] = {
+    "WholeDocumentIf": [("MFA1", "error")],
+    "StringEqualsTrue": [("MFA4", "warning"), ("MFA3", "warning")],
+    "AgeOnly": [("MFA4", "warning")],
+    "NullAgeFalse": [("MFA4", "warning"), ("MFA3", "warning")],
+    "ForAnyValueTrue": [("MFA4", "warning"), ("MFA3", "warning")],
+    "BoolAndBoolIfExists": [],
+    "DenyForTheSamePrincipal": [("MFA3", "warning")],
+}
+
+
+@pytest.fixture(scope="module")
+def mfa_cases(consumer: tuple[Path, dict[str, str]]) -> tuple[Path, str]:
+    """One `cdk synth` of the outside app with the seven cases in a stack of their own."""
+    code, outdir, stderr = synth(consumer, "mfa-cases")
+    assert code == 1, stderr  # the one error: WholeDocumentIf
+    return outdir, stderr
+
+
+@pytest.mark.parametrize("case", list(MFA_CASES))
+def test_issue_27_trust_policies_get_iams_verdict(mfa_cases: tuple[Path, str], case: str) -> None:
+    outdir, _ = mfa_cases
+    found = sorted(
+        (v["ruleName"].split("[")[0], v["severity"])
+        for v in mfa_report(outdir)[0]
+        for c in v["violatingConstructs"]
+        if c["constructPath"] == f"MfaCases/{case}"
+    )
+    assert found == sorted(MFA_CASES[case])
+
+
+def test_a_trust_policy_under_fn_if_fails_naming_its_branch_and_request(
+    mfa_cases: tuple[Path, str],
+) -> None:
+    _, stderr = mfa_cases
+    assert "where Open is true: statement 0 lets arn:aws:iam::345678901234:user/bob" in stderr
+    assert "with long-term access keys or a session without MFA" in stderr
+    assert "where Open is false" not in stderr

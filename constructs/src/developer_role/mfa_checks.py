@@ -13,12 +13,13 @@ the fix; an error fails synthesis, a warning is printed.
 A finding is acknowledged like any other with
 ``Validations.of(scope).acknowledge(Acknowledgment(id=..., reason=...))`` on the role or a
 scope above it, by the ID the report prints, which names the role by its logical ID and the
-statement by its ``Sid`` or index: ``MfaTrust::MFA1[Role::CiRoleD4B8B8A3/Statement::0]``.
-Also accepted, for acknowledgments placed on the role or inside its stack: the short form
-without the plugin's name (``MFA1[Role::CiRoleD4B8B8A3/Statement::0]``, as cdk-nag's IDs are
-written), and the form without the role (``MfaTrust::MFA1[Statement::0]`` or
-``MFA1[Statement::0]``), which covers every role under the scope it is placed on. The CDK
-lists acknowledged findings with their reason in ``validation-report.json``.
+statement by its index in ``Statement`` (whether it has a ``Sid`` or not, so the form is the
+same for every role): ``MfaTrust::MFA1[Role::CiRoleD4B8B8A3/Statement::0]`` (the one form the
+README documents). For acknowledgments made before, the short forms are still honoured when
+placed on the role or inside its stack: without the plugin's name
+(``MFA1[Role::CiRoleD4B8B8A3/Statement::0]``) and without the role (``MfaTrust::MFA1[Statement::0]``
+or ``MFA1[Statement::0]``, covering every role under the scope). The CDK lists acknowledged
+findings with their reason in ``validation-report.json``.
 
 Added to the app and to a ``Stage`` as well (or twice), the plugin still checks and reports
 each stack once per synthesis: the CDK runs every plugin object it is given, and each run
@@ -27,7 +28,6 @@ skips the templates an earlier run of this plugin has checked for the same app.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import weakref
@@ -44,12 +44,12 @@ from aws_cdk import (
     PolicyViolation,
 )
 
-from developer_role.mfa_rule import MFA_REQUIRED, RULES, TrustFinding, trust_findings
+from developer_role.mfa_rule import RULES, TrustFinding, trust_findings
 
 __all__ = ["PLUGIN_NAME", "MfaTrustChecks", "acknowledgment_id"]
 
 PLUGIN_NAME = "MfaTrust"
-_VERSION = "0.3.0"
+_VERSION = "0.4.0"
 _RULES = {rule.id: rule for rule in RULES}
 _DOCUMENT = "Properties/AssumeRolePolicyDocument"
 
@@ -232,22 +232,7 @@ def _template_findings(path: Path) -> Iterator[tuple[str, Mapping[str, Any], Tru
         if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
             continue
         properties = resource.get("Properties") or {}
-        document = properties.get("AssumeRolePolicyDocument")
-        if isinstance(document, str):
-            with contextlib.suppress(ValueError):
-                document = json.loads(document)
-        if isinstance(document, Mapping):
-            findings = trust_findings(document)
-        else:
-            findings = [
-                TrustFinding(
-                    MFA_REQUIRED.id,
-                    "error",
-                    "document",
-                    "the trust policy is not a literal document, so whom it trusts cannot be "
-                    "checked; write it literally",
-                )
-            ]
+        findings = trust_findings(properties.get("AssumeRolePolicyDocument"))
         for finding in findings:
             yield logical_id, properties, finding
 

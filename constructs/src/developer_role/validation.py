@@ -1,8 +1,9 @@
 """Limits IAM and STS put on a developer role, as plain functions that return error text.
 
 Each function returns ``None`` when the value is acceptable, or one sentence that names the
-prop, the value and what is allowed. The construct raises on the first problem; the app's
-configuration loader collects them all.
+prop, the value and what is allowed. :func:`prop_problems` returns every problem of a role's
+props, and the construct reports them all at once (one ``DeveloperRoleError`` listing each),
+as the app's configuration loader does.
 
 IAM's rules themselves (names, paths, ARNs, tags, ranges) are stated once, with their links,
 in :mod:`developer_role.iam_rules`, which the app's configuration uses too; this module words
