@@ -44,9 +44,14 @@ import pyotp
 from botocore.config import Config
 from botocore.configprovider import ConstantProvider
 
-from localaws.control import TOKEN_HEADER
 from localaws.environment import without_leaks
-from localaws.server import DEFAULT_ACCOUNT, AdminCredentials, LocalAws, control_request
+from localaws.server import (
+    DEFAULT_ACCOUNT,
+    TOKEN_HEADER,
+    AdminCredentials,
+    LocalAws,
+    control_request,
+)
 
 TOTP_STEP = 30
 
