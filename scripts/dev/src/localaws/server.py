@@ -25,8 +25,10 @@ The endpoint is ``http://localhost:PORT``, never ``http://127.0.0.1:PORT``: moto
 of an S3 template URL as a bucket name, so the CDK's asset URLs only resolve with ``localhost``.
 
 Besides the AWS APIs the server answers a small test-only control API under ``/_localaws/``
-(health, clock offset, fix switches, admin credentials for another account); see
-``localaws.control``.
+(health, clock offset, fix switches, admin credentials for another account); it and moto's own
+``/moto-api/`` require the instance token (``TOKEN_HEADER``); see ``localaws.control``. The
+state directory is 0700 and its files 0600; the request log holds no query string
+(``localaws.requestlog``).
 """
 
 from __future__ import annotations
