@@ -42,6 +42,7 @@ import json, os, sys, urllib.request
 import boto3
 
 endpoint, stamp = os.environ["AWS_ENDPOINT_URL"], os.environ["FAKETIME_TIMESTAMP_FILE"]
+token = os.environ.pop("LOCALAWS_TOKEN")  # the control API's; not for the helpers it starts
 calls, step = int(sys.argv[2]), float(sys.argv[3])
 
 
@@ -51,7 +52,7 @@ def advance(seconds):
         f"{endpoint}/_localaws/clock",
         data=json.dumps({"advance": seconds}).encode(),
         method="POST",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "X-Localaws-Token": token},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         offset = json.loads(response.read())["offset"]
@@ -152,6 +153,7 @@ def test_boto3_client_across_the_refresh_window_runs_the_helper_twice_and_asks_o
         FAKETIME_TIMESTAMP_FILE=str(stamp),
         FAKETIME_NO_CACHE="1",
         FAKETIME_DONT_FAKE_MONOTONIC="1",
+        LOCALAWS_TOKEN=local_aws.control_token,
     )
     argv = [sys.executable, str(tmp_path / "driver.py"), profile, str(CALLS), str(STEP)]
     term = Terminal(argv, env, home)

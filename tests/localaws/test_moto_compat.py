@@ -535,18 +535,10 @@ def test_issued_credentials_expire_on_the_server_clock(aws, alice):
 
 def test_iam_authorization_is_what_makes_moto_check_anything(aws, alice):
     """Server setting, not a fix: without moto's auth switch no request is checked at all."""
-    import urllib.request
-
     dev, role = alice
 
     def reset_auth(value: str) -> None:
-        request = urllib.request.Request(
-            f"{aws.endpoint_url}/moto-api/reset-auth",
-            data=value.encode(),
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+        aws.moto_api("reset-auth", value.encode())
 
     reset_auth("inf")
     try:

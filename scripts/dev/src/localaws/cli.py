@@ -5,9 +5,11 @@
 (``eval "$(python -m localaws env)"``): the endpoint, the keys and the region exported, every
 other AWS credential, profile and endpoint variable of the shell unset.
 
-The state directory (default ``.localaws/`` in the current directory) holds ``state.json``
-(process id, instance token, endpoint, admin credentials; mode 0600), ``server.log`` and
-``lock`` (held by the running server: one server per state directory).
+The state directory (default ``.localaws/`` in the current directory; mode 0700, an older one
+is tightened) holds ``state.json`` (process id, instance token, endpoint, admin credentials),
+``server.log`` (paths without query strings) and ``lock`` (held by the running server: one
+server per state directory), each mode 0600. The control API (``/_localaws/``) and moto's API
+(``/moto-api/``) answer 403 without the instance token (header ``X-Localaws-Token``).
 
 Exit codes: 0 done (``status``/``env``: running); 1 refused or failed (``start``: a server
 already runs from that folder; ``stop``: the state file's process did not prove to be the

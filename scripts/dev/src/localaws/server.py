@@ -25,8 +25,10 @@ The endpoint is ``http://localhost:PORT``, never ``http://127.0.0.1:PORT``: moto
 of an S3 template URL as a bucket name, so the CDK's asset URLs only resolve with ``localhost``.
 
 Besides the AWS APIs the server answers a small test-only control API under ``/_localaws/``
-(health, clock offset, fix switches, admin credentials for another account); see
-``localaws.control``.
+(health, clock offset, fix switches, admin credentials for another account); it and moto's own
+``/moto-api/`` require the instance token (``TOKEN_HEADER``); see ``localaws.control``. The
+state directory is 0700 and its files 0600; the request log holds no query string
+(``localaws.requestlog``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import json
 import os
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -58,6 +61,9 @@ LOCK_FILE = "lock"
 BIND_HOST = "127.0.0.1"
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 15.0
+# The header carrying the instance token, which the control API and moto's API require
+# (``localaws.control``); here so that the command line need not import moto to send it.
+TOKEN_HEADER = "X-Localaws-Token"
 
 
 @dataclass(frozen=True)
@@ -115,12 +121,40 @@ class ServerState:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write atomically with mode 0600 (the file holds the admin's secret key)."""
+    """Write atomically with mode 0600 (the file holds the admin's secret key and the token).
+
+    The temporary file is created anew (``O_EXCL``, no link followed), so a leftover file of
+    another mode, or a link planted in its place, is never written through.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp, path)
+
+
+def _open_private(path: Path, flags: int) -> int:
+    """Open (creating) a file of the state folder with mode 0600, also when it existed."""
+    fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+def private_state_dir(state_dir: Path) -> Path:
+    """Create the state folder with mode 0700 (tighten an older one); refuse a foreign one.
+
+    The folder holds the admin's keys and the control API's token: only its owner may list or
+    read it. A link, a file, or a folder owned by another user is refused, not used.
+    """
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(state_dir)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise LocalAwsError(f"{state_dir} is not a folder of yours; choose another --state-dir")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(state_dir, 0o700)
+    return state_dir
 
 
 # --------------------------------------------------------------------------- in-process server
@@ -183,21 +217,17 @@ def serve(
     ``lock_fd`` is the state directory's lock, already taken by ``LocalAws.start``; without it
     the lock is taken here (and a server already running from ``state_dir`` is an error).
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_state_dir(state_dir)
     if lock_fd is None:
         lock_fd = _take_lock(state_dir)
         if lock_fd is None:
             raise LocalAwsError(_already_running(state_dir))
     _prepare_moto_environment()
     from moto import settings
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from localaws import compat, control, federation
+    from localaws import compat, control, federation, requestlog
 
     compat.apply()
     compat.serialize_cloudformation()  # moto's stacks are not safe under concurrent calls
@@ -213,10 +243,13 @@ def serve(
     app = control.ControlMiddleware(
         moto_app,
         create_admin=create_admin,
+        token=instance,
         identity={"pid": os.getpid(), "instance": instance},
         mounts=mounted_endpoints(),
     )
-    server = make_server(BIND_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(
+        BIND_HOST, port, app, threaded=True, request_handler=requestlog.request_handler()
+    )
     bound_port = int(server.server_address[1])
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -255,7 +288,7 @@ class LocalAwsError(RuntimeError):
 
 def _take_lock(state_dir: Path) -> int | None:
     """The state directory's exclusive lock as an open descriptor, or None when it is taken."""
-    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_private(state_dir / LOCK_FILE, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -292,9 +325,22 @@ def _already_running(state_dir: Path) -> str:
     return f"a local AWS already runs from {state_dir}{where}; stop it first"
 
 
-def _health(endpoint_url: str) -> dict[str, Any] | None:
+def control_request(
+    endpoint_url: str, token: str, route: str, body: dict[str, Any] | None = None
+) -> urllib.request.Request:
+    """A request to the control API (``/_localaws/<route>``) carrying the instance token."""
+    return urllib.request.Request(
+        f"{endpoint_url}/_localaws/{route}",
+        data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+        headers={"Content-Type": "application/json", TOKEN_HEADER: token},
+    )
+
+
+def _health(endpoint_url: str, token: str) -> dict[str, Any] | None:
     try:
-        with urllib.request.urlopen(f"{endpoint_url}/_localaws/health", timeout=2) as response:
+        request = control_request(endpoint_url, token, "health")
+        with urllib.request.urlopen(request, timeout=2) as response:
             if response.status != 200:
                 return None
             answer: dict[str, Any] = json.loads(response.read())
@@ -305,10 +351,11 @@ def _health(endpoint_url: str) -> dict[str, Any] | None:
 
 def _proves_identity(state: ServerState) -> bool:
     """The server at the recorded endpoint is the recorded process of the recorded instance."""
-    answer = _health(state.endpoint_url)
+    if not state.instance:
+        return False
+    answer = _health(state.endpoint_url, state.instance)
     return (
         answer is not None
-        and bool(state.instance)
         and answer.get("pid") == state.pid
         and answer.get("instance") == state.instance
     )
@@ -383,8 +430,7 @@ class LocalAws:
         The state directory's lock is taken here, before the child exists, and handed to the
         child: two starts on one folder can never both spawn a server.
         """
-        state_dir = state_dir.resolve()
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state_dir = private_state_dir(state_dir.resolve())
         lock_fd = _take_lock(state_dir)
         if lock_fd is None:
             raise LocalAwsError(_already_running(state_dir))
@@ -418,7 +464,7 @@ class LocalAws:
             str(lock_fd),
             *[arg for account in accounts for arg in ("--account", account)],
         ]
-        log = (state_dir / LOG_FILE).open("ab")
+        log = os.fdopen(_open_private(state_dir / LOG_FILE, os.O_WRONLY | os.O_APPEND), "ab")
         try:
             process = subprocess.Popen(
                 command,

@@ -18,7 +18,10 @@
 * ``set_quota(name, value)``: adjusts an IAM quota the fixes enforce (a quota increase);
 * ``deploy_failure(template)``: deploys a template as the CDK does (a change set, executed) and
   returns AWS's error (``DeployFailure``: code and message) or None when it deployed;
-* ``other_account_admin(account_id)``: admin credentials in a second local account.
+* ``other_account_admin(account_id)``: admin credentials in a second local account;
+* ``control_token``: the instance token the control API (``/_localaws/``) and moto's API
+  (``/moto-api/``) require (``localaws.control.TOKEN_HEADER``); every call above sends it,
+  ``moto_api(route, body)`` calls moto's own API with it.
 
 Secrets are kept out of ``repr`` so that assertion messages and logs never show them.
 """
@@ -42,7 +45,13 @@ from botocore.config import Config
 from botocore.configprovider import ConstantProvider
 
 from localaws.environment import without_leaks
-from localaws.server import DEFAULT_ACCOUNT, AdminCredentials, LocalAws
+from localaws.server import (
+    DEFAULT_ACCOUNT,
+    TOKEN_HEADER,
+    AdminCredentials,
+    LocalAws,
+    control_request,
+)
 
 TOTP_STEP = 30
 
@@ -112,6 +121,7 @@ class LocalAwsEnv:
         server: LocalAws | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
+        self.control_token = server.state.instance if server is not None else ""
         self.region = region
         self.account_id = account_id
         self.admin = admin
@@ -293,14 +303,23 @@ class LocalAwsEnv:
     def _control(self, route: str, body: dict[str, Any] | None = None) -> Any:
         if self.endpoint_url is None:
             raise RuntimeError(f"/_localaws/{route} exists only on the local AWS, not in live mode")
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_localaws/{route}",
-            data=None if body is None else json.dumps(body).encode(),
-            method="GET" if body is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
+        request = control_request(self.endpoint_url, self.control_token, route, body)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
+
+    def moto_api(self, route: str, body: bytes) -> bytes:
+        """POST ``body`` to moto's own API (``/moto-api/<route>``) with the instance token."""
+        if self.endpoint_url is None:
+            raise RuntimeError("/moto-api exists only on the local AWS, not in live mode")
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/{route}",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "text/plain", TOKEN_HEADER: self.control_token},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer: bytes = response.read()
+            return answer
 
     def server_time(self) -> float:
         """Seconds since the epoch on the server's clock (real time in live mode)."""
@@ -328,27 +347,29 @@ class LocalAwsEnv:
     def deploy_failure(
         self, template: Mapping[str, Any] | str, *, stack_name: str | None = None
     ) -> DeployFailure | None:
-        """Deploy ``template`` in a new stack as the CDK CLI does; AWS's error, or None.
+        """Deploy ``template`` as the CDK CLI does; AWS's error, or None.
 
-        The stack is created through a change set (CreateChangeSet with the IAM capabilities,
-        ExecuteChangeSet). The failure is the error of either call (moto answers a resource's
-        failure from the call itself) or, when the stack ends failed or rolled back, its
-        status reason. A stack that deployed is left in place.
+        The stack (new, or ``stack_name``: updated when it exists) is deployed through a change
+        set (CreateChangeSet with the IAM capabilities, ExecuteChangeSet). The failure is the
+        error of either call (moto answers a resource's failure from the call itself) or, when
+        the stack ends failed or rolled back, its status reason. A stack that deployed is left
+        in place.
         """
         from botocore.exceptions import ClientError
 
         body = template if isinstance(template, str) else json.dumps(template)
         name = stack_name or f"deploy-check-{secrets.token_hex(6)}"
         cfn = self.client("cloudformation")
+        change_set = f"deploy-{secrets.token_hex(4)}"
         try:
             cfn.create_change_set(
                 StackName=name,
-                ChangeSetName="deploy",
-                ChangeSetType="CREATE",
+                ChangeSetName=change_set,
+                ChangeSetType="UPDATE" if self._stack_exists(name) else "CREATE",
                 TemplateBody=body,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
             )
-            cfn.execute_change_set(StackName=name, ChangeSetName="deploy")
+            cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
             stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
         except ClientError as error:
             details = error.response.get("Error", {})
@@ -357,6 +378,15 @@ class LocalAwsEnv:
         if status.endswith("FAILED") or "ROLLBACK" in status:
             return DeployFailure("", str(stack.get("StackStatusReason", status)))
         return None
+
+    def _stack_exists(self, name: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            stacks = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+        except ClientError:
+            return False
+        return bool(stacks) and stacks[0].get("StackStatus") != "REVIEW_IN_PROGRESS"
 
     def _admin_of(self, account_id: str) -> Credentials:
         data = self._control("admin", {"account_id": account_id})

@@ -28,14 +28,17 @@ from localaws.compat import (
     cfn_role_inline_policies,
     cfn_role_managed_policies,
     cfn_role_update,
+    cfn_role_update_tags,
     cfn_stack_name,
     cfn_template_body_size,
     cfn_use_previous_parameter,
+    iam_account_summary_quotas,
     iam_identity_evaluation,
     iam_list_mfa_devices_caller,
     iam_managed_policies_per_role,
     iam_managed_policies_per_user,
     iam_permissions_boundary_exists,
+    iam_policy_document_json,
     iam_policy_not_attachable,
     iam_role_description,
     iam_role_inline_policy_size,
@@ -70,6 +73,7 @@ MODULES: list[ModuleType] = [
     iam_role_description,
     iam_role_max_session_duration,
     iam_roles_per_account,
+    iam_policy_document_json,  # before the rules that read the document
     iam_trust_policy_size,
     iam_trust_principal_valid,
     iam_trust_principal_exists,
@@ -81,10 +85,12 @@ MODULES: list[ModuleType] = [
     iam_tag_reserved_prefix,
     iam_tag_value_characters,
     iam_list_mfa_devices_caller,
+    iam_account_summary_quotas,
     # CloudFormation: AWS::IAM::Role (create: inline policies first; update before managed
     # policies, which sync after every create and update)
     cfn_role_inline_policies,
     cfn_role_update,
+    cfn_role_update_tags,  # after cfn_role_update: sets the tags of the role it returns
     cfn_role_managed_policies,
     cfn_role_delete_detaches_policies,
     # CloudFormation: stacks and change sets

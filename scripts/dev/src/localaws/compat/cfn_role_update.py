@@ -2,22 +2,33 @@
 
 AWS updates AssumeRolePolicyDocument, Description, ManagedPolicyArns, MaxSessionDuration,
 PermissionsBoundary and Policies with "No interruption"; only RoleName and Path require a
-replacement. moto 5.2.5 keeps the old trust policy and policies and sets MaxSessionDuration from
-the wrong property (so back to 3600). The update goes through the IAM backend's calls, so every
-IAM rule of the other fixes applies to it as to the IAM API.
+replacement, and "you can't perform an update that causes a custom-named resource to be
+replaced" (Name type): a new Path under the same RoleName fails with ``ValidationError``
+"CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename
+<name> and update the stack again." (AWS knowledge center). moto 5.2.5 keeps the old trust
+policy and policies and sets MaxSessionDuration from the wrong property (so back to 3600).
+The update goes through the IAM backend's calls, so every IAM rule of the other fixes applies
+to it as to the IAM API.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html
+https://repost.aws/knowledge-center/cloudformation-custom-name
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.cloudformation.exceptions import ValidationError
 from moto.iam import models as iam_models
 from moto.utilities.utils import get_partition
 
 from localaws.compat import patching, policy_text
 from localaws.compat.registry import Fix, enabled, register
 
+CUSTOM_NAME_REPLACED = (
+    "CloudFormation cannot update a stack when a custom-named resource requires replacing. "
+    "Rename {name} and update the stack again."
+)
 FIX = register(
     Fix(
         "cfn_role_update",
@@ -81,6 +92,8 @@ def install() -> None:
             if new_name == original_resource.name and new_path == original_resource.path:
                 update_in_place(backend, original_resource, properties)
                 return original_resource
+            if "RoleName" in properties and new_name == original_resource.name:
+                raise ValidationError(message=CUSTOM_NAME_REPLACED.format(name=new_name))
             # Replacement, as in AWS: a new role, then the old one goes.
             role = role_cls.create_from_cloudformation_json(
                 new_name, cloudformation_json, account_id, region_name
