@@ -45,15 +45,15 @@ class LocalUser:
             os.chown(path, self.uid, self.gid, follow_symlinks=False)
 
 
-def _useradd(name: str) -> None:
-    args = ["useradd", "--no-create-home", "--home-dir", "/nonexistent", "--user-group"]
-    for _ in range(10):  # another process holding /etc/passwd's lock: try again
-        done = subprocess.run([*args, name], capture_output=True, text=True, check=False)
+def _users_command(*args: str) -> None:
+    """``useradd``/``userdel``, again while another process holds /etc/passwd's lock."""
+    for _ in range(50):
+        done = subprocess.run(list(args), capture_output=True, text=True, check=False)
         if done.returncode == 0:
             return
         if "lock" not in done.stderr:
             break
-    raise RuntimeError(f"useradd {name}: {done.stderr.strip()}")
+    raise RuntimeError(f"{' '.join(args)}: {done.stderr.strip()}")
 
 
 @contextlib.contextmanager
@@ -67,10 +67,12 @@ def local_users(*roles: str) -> Iterator[list[LocalUser]]:
     try:
         for role in roles:
             name = f"t-{role[:10]}-{os.getpid()}-{len(users)}"
-            _useradd(name)
+            _users_command(
+                "useradd", "--no-create-home", "--home-dir", "/nonexistent", "--user-group", name
+            )
             entry = pwd.getpwnam(name)
             users.append(LocalUser(name, entry.pw_uid, entry.pw_gid))
         yield users
     finally:
         for user in users:
-            subprocess.run(["userdel", user.name], capture_output=True, check=False)
+            _users_command("userdel", user.name)

@@ -1,8 +1,9 @@
 """Another local user plants a link or a folder at the cache folder in a shared cache home.
 
-The victim runs the installed helper (a real process, as a second local user) with
-``XDG_CACHE_HOME`` in a world-writable folder (mode 1777, as ``/tmp``) where the attacker, a
-third local user, created ``mfa-assume`` first. The helper still prints the credentials, but
+The victim (the test's own user: the interpreter under test may sit where only it can run it)
+runs the installed helper, a real process, with ``XDG_CACHE_HOME`` in a world-writable folder
+(mode 1777, as ``/tmp``) where the attacker, a second local user made for the test, created
+``mfa-assume`` first. The helper still prints the credentials, but
 neither follows the link (no chmod of, no file in, the victim's folder it points to) nor
 writes into the attacker's folder, and its warning says why.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -43,31 +45,31 @@ def place() -> Iterator[Path]:
 
 
 @pytest.fixture
-def users() -> Iterator[list[LocalUser]]:
-    with local_users("victim", "attacker") as made:
+def attacker() -> Iterator[LocalUser]:
+    with local_users("attacker") as (made,):
         yield made
 
 
-def victim_home(place: Path, victim: LocalUser) -> Path:
+def victim_home(place: Path) -> Path:
     home = place / "home"
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text(STACK_CONFIG)
     (home / ".aws" / "credentials").write_text(DEFAULT_CREDENTIALS)
     (home / ".aws" / "credentials").chmod(0o600)
     (home / "projects").mkdir(mode=0o755)
-    victim.own(home, home / ".aws", home / ".aws" / "config", home / ".aws" / "credentials")
-    victim.own(home / "projects")
     return home
 
 
-def run_helper(victim: LocalUser, home: Path, cache_home: Path, endpoint: str) -> object:
+def run_helper(home: Path, cache_home: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.pop("PYTHONPATH", None)
     env.update(HOME=str(home), XDG_CACHE_HOME=str(cache_home), AWS_ENDPOINT_URL=endpoint)
-    return victim.run(
+    return subprocess.run(
         [*ENTRY, "--profile", PROFILE, "--token-code", "123456", "--format", "json"],
         env=env,
         cwd=str(home),
+        capture_output=True,
+        text=True,
+        check=False,
         timeout=60,
     )
 
@@ -79,14 +81,13 @@ def shared_cache_home(place: Path) -> Path:
     return shared
 
 
-def test_a_link_planted_at_the_cache_folder_is_not_followed(users, place, moto_endpoint):
-    victim, attacker = users
-    home = victim_home(place, victim)
+def test_a_link_planted_at_the_cache_folder_is_not_followed(attacker, place, moto_endpoint):
+    home = victim_home(place)
     shared = shared_cache_home(place)
     planted = attacker.run(["ln", "-s", str(home / "projects"), str(shared / "mfa-assume")])
     assert planted.returncode == 0, planted.stderr
 
-    done = run_helper(victim, home, shared, moto_endpoint)
+    done = run_helper(home, shared, moto_endpoint)
 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["AccessKeyId"]
@@ -100,14 +101,15 @@ def test_a_link_planted_at_the_cache_folder_is_not_followed(users, place, moto_e
     )
 
 
-def test_a_folder_planted_by_another_user_is_refused_with_the_reason(users, place, moto_endpoint):
-    victim, attacker = users
-    home = victim_home(place, victim)
+def test_a_folder_planted_by_another_user_is_refused_with_the_reason(
+    attacker, place, moto_endpoint
+):
+    home = victim_home(place)
     shared = shared_cache_home(place)
     planted = attacker.run(["mkdir", "-m", "0777", str(shared / "mfa-assume")])
     assert planted.returncode == 0, planted.stderr
 
-    done = run_helper(victim, home, shared, moto_endpoint)
+    done = run_helper(home, shared, moto_endpoint)
 
     assert done.returncode == 0, done.stderr
     assert list((shared / "mfa-assume").iterdir()) == []  # no secret in the attacker's folder
