@@ -517,4 +517,5 @@ def test_a_pattern_is_judged_by_what_it_matches(pattern: str, refusal: str | Non
     if refusal is None:
         assert problem is None
     else:
-        assert problem is not None and refusal in problem
+        assert problem is not None
+        assert refusal in problem

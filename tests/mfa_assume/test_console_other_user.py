@@ -29,8 +29,14 @@ from mfa_assume.credentials import Credentials
 from mfa_assume.request import Options, build_request
 from tests.local_users import LocalUser, local_users
 
-from .conftest import DEFAULT_CREDENTIALS, PROFILE, STACK_CONFIG, TEMP_KEY_ID, TEMP_SECRET
-from .conftest import TEMP_TOKEN
+from .conftest import (
+    DEFAULT_CREDENTIALS,
+    PROFILE,
+    STACK_CONFIG,
+    TEMP_KEY_ID,
+    TEMP_SECRET,
+    TEMP_TOKEN,
+)
 from .test_console_cli import SIGNIN_TOKEN, Federation
 
 WAIT = 60.0  # bound on each wait for the helper or its browser; never reached when all is well

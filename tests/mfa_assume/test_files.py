@@ -59,7 +59,7 @@ def test_a_link_at_the_private_dir_is_refused_and_its_target_untouched(tmp_path)
     (tmp_path / "cache").symlink_to(target)
     with pytest.raises(PermissionError) as refused:
         files.ensure_private_dir(str(tmp_path / "cache"))
-    assert refused.value.strerror.startswith(f"{tmp_path}/cache is a symbolic link")
+    assert str(refused.value.strerror).startswith(f"{tmp_path}/cache is a symbolic link")
     assert stat.S_IMODE(target.stat().st_mode) == 0o755
 
 
@@ -67,7 +67,7 @@ def test_a_file_at_the_private_dir_is_refused_with_the_reason(tmp_path):
     (tmp_path / "cache").write_text("")
     with pytest.raises(PermissionError) as refused:
         files.ensure_private_dir(str(tmp_path / "cache"))
-    assert refused.value.strerror.startswith(f"{tmp_path}/cache is not a folder")
+    assert str(refused.value.strerror).startswith(f"{tmp_path}/cache is not a folder")
 
 
 def test_an_entry_is_written_relative_to_the_checked_folder(tmp_path):

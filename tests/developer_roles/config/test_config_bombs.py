@@ -51,13 +51,17 @@ def merge_repeated() -> str:
 
 def merge_chain() -> str:
     """Each mapping merges the one before and adds a key: quadratic copies (~5 MB of pairs)."""
-    lines = ["m0: &m0 {k0: v}"] + [f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: v}}" for i in range(1, 5000)]
+    lines = ["m0: &m0 {k0: v}"] + [
+        f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: v}}" for i in range(1, 5000)
+    ]
     return "\n".join(lines) + f"\nprincipals: [{ALICE}]\n"
 
 
 def merge_list() -> str:
     """Merge key lists: each level merges the level below twice, so the copies double."""
-    lines = ["m0: &m0 {k: v}"] + [f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 40)]
+    lines = ["m0: &m0 {k: v}"] + [
+        f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 40)
+    ]
     return "\n".join(lines) + f"\nprincipals: [{ALICE}]\n"
 
 

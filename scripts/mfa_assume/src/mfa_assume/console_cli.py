@@ -257,7 +257,6 @@ def _open_in_browser(
     return ExitCode.OK
 
 
-
 def main(
     argv: Sequence[str],
     deps: flow.Deps | None = None,

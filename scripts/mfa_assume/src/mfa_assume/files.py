@@ -11,6 +11,7 @@ says why and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -31,10 +32,8 @@ def open_private_dir(directory: str) -> int:
     this user, and tightened to 0700 if others could enter it. The caller closes it."""
     parent = os.path.dirname(directory) or "."
     os.makedirs(parent, mode=0o700, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):  # whatever is there is checked below
         os.mkdir(directory, 0o700)
-    except FileExistsError:
-        pass
     try:
         fd = os.open(directory, _DIR_FLAGS)
     except OSError as error:
@@ -73,8 +72,6 @@ def write_private_file(path: str, text: str, *, dir_fd: int | None = None) -> No
     ``dir_fd`` (from :func:`open_private_dir`), ``path`` is a name in that folder and every
     step is relative to the descriptor. Without it, a missing folder is created 0700.
     """
-    import contextlib
-
     if dir_fd is None:
         directory = os.path.dirname(path) or "."
         os.makedirs(directory, mode=0o700, exist_ok=True)

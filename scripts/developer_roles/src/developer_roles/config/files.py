@@ -100,6 +100,8 @@ class _BudgetComposer(yaml.composer.Composer):
                 mark,
             )
 
+    peek_event: Any  # yaml.parser.Parser's, next in the loader's bases
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
@@ -111,7 +113,8 @@ class _BudgetComposer(yaml.composer.Composer):
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _OverBudget(
-                f"nested deeper than {MAX_DEPTH} levels; a configuration needs a few", event.start_mark
+                f"nested deeper than {MAX_DEPTH} levels; a configuration needs a few",
+                event.start_mark,
             )
         before = self._values
         node = super().compose_node(parent, index)
@@ -121,39 +124,25 @@ class _BudgetComposer(yaml.composer.Composer):
         return node
 
 
-_CParser: Any = getattr(yaml, "CParser", None)
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _BudgetComposer,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    """PyYAML's ``SafeLoader`` with the counting composer. PyYAML's libyaml parser
+    (``CParser``) composes in C, out of the counter's reach, so the Python parser is used
+    whether or not libyaml is installed (PyYAML is installed without it here)."""
 
-
-if _CParser is not None:
-
-    class _Loader(  # type: ignore[misc]
-        _BudgetComposer, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-    ):
-        """libyaml's parser (fast) with the counting composer and the safe constructor."""
-
-        def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
-            _BudgetComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-else:  # pragma: no cover - PyYAML built without libyaml
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        _BudgetComposer,
-        yaml.constructor.SafeConstructor,
-        yaml.resolver.Resolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _BudgetComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _BudgetComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
 
 def _int(loader: Any, node: yaml.ScalarNode) -> object:
