@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from developer_roles.config import files as config_files
 
@@ -74,8 +75,8 @@ def alias_keys() -> str:
 
 
 def deep(opening: str, closing: str) -> str:
-    """Nesting far beyond Python's recursion limit (a recursive composer would crash)."""
-    return f"principals: [{ALICE}]\nx: " + opening * 1_500 + closing * 1_500 + "\n"
+    """Nesting beyond Python's recursion limit, within libyaml's own (1,000 levels)."""
+    return f"principals: [{ALICE}]\nx: " + opening * 500 + closing * 500 + "\n"
 
 
 BOMBS = {
@@ -127,3 +128,11 @@ def test_a_bomb_is_refused_in_one_line_within_bounded_memory(
     (problem,) = result["problems"]
     assert expected in problem
     assert "\n" not in problem
+
+
+def test_without_libyaml_the_python_parser_counts_the_same() -> None:
+    """PyYAML installed without libyaml reads with its Python parser: the same budget."""
+    loader = config_files._PythonLoader(merge_list())
+    with pytest.raises(config_files._OverBudget, match=BUDGET):
+        loader.get_single_data()
+    assert config_files._Loader is not config_files._PythonLoader or not yaml.__with_libyaml__

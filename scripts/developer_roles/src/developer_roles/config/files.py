@@ -124,7 +124,7 @@ class _BudgetComposer(yaml.composer.Composer):
         return node
 
 
-class _Loader(
+class _PythonLoader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
     yaml.parser.Parser,
@@ -132,9 +132,7 @@ class _Loader(
     yaml.constructor.SafeConstructor,
     yaml.resolver.Resolver,
 ):
-    """PyYAML's ``SafeLoader`` with the counting composer. PyYAML's libyaml parser
-    (``CParser``) composes in C, out of the counter's reach, so the Python parser is used
-    whether or not libyaml is installed (PyYAML is installed without it here)."""
+    """PyYAML's ``SafeLoader`` with the counting composer (PyYAML without libyaml)."""
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -143,6 +141,28 @@ class _Loader(
         _BudgetComposer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader: type[Any] = _PythonLoader
+else:
+
+    class _CLoader(
+        _BudgetComposer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """libyaml's parser (about 9 times faster) with the counting composer before it:
+        ``CParser`` composes in C too, which this class's composer replaces, so the count
+        sees every node and alias."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _BudgetComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _Loader = _CLoader
 
 
 def _int(loader: Any, node: yaml.ScalarNode) -> object:
