@@ -247,12 +247,13 @@ def _open_in_browser(
             f"read; the printed URL signs in to {where} for 15 minutes; keep it secret\n"
         )
         return ExitCode.OK
+    # before the browser: webbrowser may wait for it, and the helper may be stopped meanwhile
+    console_page.start_remover(page)
     if not browser.open(console_page.page_url(page), new=2):
-        console_page.remove_page(page)
+        console_page.remove_page(page)  # the remover sees it gone and ends
         raise HelperError(
             ExitCode.NO_BROWSER, "the browser could not be started; run with --print-url"
         )
-    console_page.start_remover(page)
     deps.stderr.write(f"{PROG}: opened {where} in your browser\n")
     return ExitCode.OK
 
