@@ -281,7 +281,8 @@ def test_role_keeps_the_logical_id_an_l2_role_at_its_path_has() -> None:
         ),
         pytest.param(
             {"principals": [], "principal_arn_patterns": ["arn:aws:iam::111111111111:user/*"]},
-            "principal_arn_patterns: 'arn:aws:iam::111111111111:user/*' matches every user",
+            "principal_arn_patterns: 'arn:aws:iam::111111111111:user/*' starts the user's path "
+            "and name with a wildcard, so it can match every user of the account",
             id="pattern-matching-everyone",
         ),
         pytest.param(
@@ -487,3 +488,34 @@ def test_the_deprecated_id_keyword_warns_at_the_callers_line():
     with pytest.warns(DeprecationWarning, match=r"id_=\.\.\.\) is deprecated") as caught:
         DeveloperRole(stack, id_="Old", principals=["arn:aws:iam::111111111111:user/alice"])
     assert caught[0].filename == __file__  # Python shows it by default only when it is here
+
+
+# Every pattern whose user or role part starts with a wildcard can match the whole account
+# (ArnLike: "*" spans "/"); the construct refuses each, and accepts a literal prefix.
+EVERYONE = "with a wildcard, so it can match every"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refusal"),
+    [
+        ("arn:aws:iam::345678901234:user/*", EVERYONE),
+        ("arn:aws:iam::345678901234:user/**", EVERYONE),
+        ("arn:aws:iam::345678901234:role/*?", EVERYONE),
+        ("arn:aws:iam::345678901234:user/?*", EVERYONE),
+        ("arn:aws:iam::345678901234:user/?", EVERYONE),
+        ("arn:aws:iam::345678901234:user/*/x", EVERYONE),
+        ("arn:aws:iam::345678901234:role/dev-${aws:username}", "policy variable"),
+        ("arn:aws:iam::345678901234:user/p*", None),
+        ("arn:aws:iam::345678901234:user/teams/payments/*", None),
+        ("arn:aws-cn:iam::345678901234:role/payments-?", None),
+    ],
+)
+def test_a_pattern_is_judged_by_what_it_matches(pattern: str, refusal: str | None) -> None:
+    from developer_role.iam_rules import principal_pattern_problem
+
+    problem = principal_pattern_problem(pattern)
+    if refusal is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert refusal in problem

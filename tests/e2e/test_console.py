@@ -242,12 +242,15 @@ def test_an_mfa_sessions_credentials_get_the_clear_message(console, local_aws, s
 
 BROWSER = """\
 #!{python}
-import sys, urllib.error, urllib.request
+import html, re, sys, urllib.error, urllib.request
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+# the helper gives a private page (file://) that sends the browser on to the sign-in URL
+page = open(sys.argv[1].removeprefix("file://")).read()
+url = html.unescape(re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page)[1])
 try:
-    urllib.request.build_opener(NoRedirect).open(sys.argv[1], timeout=10)
+    urllib.request.build_opener(NoRedirect).open(url, timeout=10)
     status, location = "no redirect", ""
 except urllib.error.HTTPError as answer:
     status, location = answer.code, answer.headers["Location"]

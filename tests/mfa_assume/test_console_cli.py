@@ -7,6 +7,7 @@ the end-to-end path against the local AWS is tests/e2e/test_console.py.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import http.server
 import io
 import json
@@ -382,7 +383,8 @@ def test_the_browser_gets_the_url_and_stdout_gets_nothing(env, federation, tmp_p
     seed(env)
     received = tmp_path / "browser-got"
     browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf %s "$1" > {received}\n')
+    # a browser reads the page it is given (and the helper's remover then removes it)
+    browser.write_text(f'#!/bin/sh\ncat "${{1#file://}}" > {received}\n')
     browser.chmod(0o700)
     full = {
         **env,
@@ -405,7 +407,7 @@ def test_the_browser_gets_the_url_and_stdout_gets_nothing(env, federation, tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
-    url = received.read_text()
+    url = html.unescape(received.read_text())  # the page that leads to the sign-in URL
     assert f"SigninToken={urllib.parse.quote_plus(SIGNIN_TOKEN)}" in url
     assert "iam%2Fhome%3Fregion%3Dus-east-1" in url
     assert done.stderr == "mfa-assume: opened the AWS console (aws, us-east-1) in your browser\n"

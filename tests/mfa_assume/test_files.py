@@ -36,7 +36,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
     target = tmp_path / "f"
     target.write_text("old")
 
-    def fail(src, dst):
+    def fail(src, dst, **dir_fds):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
@@ -51,3 +51,30 @@ def test_private_dir_is_tightened(tmp_path):
     folder.mkdir(mode=0o755)
     files.ensure_private_dir(str(folder))
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_link_at_the_private_dir_is_refused_and_its_target_untouched(tmp_path):
+    target = tmp_path / "target"
+    target.mkdir(mode=0o755)
+    (tmp_path / "cache").symlink_to(target)
+    with pytest.raises(PermissionError) as refused:
+        files.ensure_private_dir(str(tmp_path / "cache"))
+    assert str(refused.value.strerror).startswith(f"{tmp_path}/cache is a symbolic link")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+
+
+def test_a_file_at_the_private_dir_is_refused_with_the_reason(tmp_path):
+    (tmp_path / "cache").write_text("")
+    with pytest.raises(PermissionError) as refused:
+        files.ensure_private_dir(str(tmp_path / "cache"))
+    assert str(refused.value.strerror).startswith(f"{tmp_path}/cache is not a folder")
+
+
+def test_an_entry_is_written_relative_to_the_checked_folder(tmp_path):
+    fd = files.open_private_dir(str(tmp_path / "cache"))
+    try:
+        files.write_private_file("entry.json", "{}", dir_fd=fd)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "cache" / "entry.json").read_text() == "{}"
+    assert sorted(os.listdir(tmp_path / "cache")) == ["entry.json"]

@@ -127,6 +127,30 @@ def tag_value_problem(value: str) -> str | None:
 # --- Role paths and names ----------------------------------------------------------------
 
 
+# IAM accepts any printable ASCII in a path, "*", "?" and "${" included
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names),
+# but a path is also written into policies' Resource ARNs (the identity policy's "assume your
+# own role": role/PATH/PREFIX${aws:username}), where "*" and "?" are wildcards
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html)
+# and "${...}" is a policy variable
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): a path
+# holding one matches that role name under other paths. The app refuses them in every path.
+POLICY_SPECIAL = ("*", "?", "${")
+
+
+def policy_special_problem(text: str) -> str | None:
+    """Why ``text`` (a path or name prefix) would match more than itself in a policy, or None."""
+    found = [special for special in POLICY_SPECIAL if special in text]
+    if not found:
+        return None
+    listed = " and ".join(repr(special) for special in found)
+    return (
+        f"holds {listed}, which a policy's Resource reads as a wildcard or policy variable, "
+        "so the policies naming this role would match other roles too; use letters, digits "
+        "and - _ . between the slashes"
+    )
+
+
 def role_path_problem(path: str) -> str | None:
     """Why IAM would refuse ``path`` as a role path, or None when it is valid."""
     if len(path) > MAX_ROLE_PATH_LENGTH:
@@ -136,7 +160,7 @@ def role_path_problem(path: str) -> str | None:
             "is not an IAM path; it must start and end with '/' and hold only printable "
             "ASCII characters between them (for example '/developers/')"
         )
-    return None
+    return policy_special_problem(path)
 
 
 def role_name_problem(name: str) -> str | None:
@@ -227,21 +251,43 @@ def principal_arn_problem(value: str, *, whole_account: bool = False) -> str | N
             "arn:PARTITION:iam::ACCOUNT:user/NAME or arn:PARTITION:iam::ACCOUNT:role/NAME "
             "(a name is 1 to 64 ASCII letters, digits or + = , . @ _ -)"
         )
+    if "${" in match["path"]:
+        # the identity stack writes each user's path into a Resource (user/PATH/${aws:username})
+        return (
+            f"{shown} has '${{' in its path, which policies read as a policy variable; the "
+            "identity policy naming this user's path would match other users too"
+        )
     return None
 
 
 def principal_pattern_problem(value: str) -> str | None:
-    """Why ``value`` is not an ARN pattern selecting principals of one account, or None."""
+    """Why ``value`` is not an ARN pattern selecting principals of one account, or None.
+
+    A pattern is judged by what it matches (ArnLike on aws:PrincipalArn: ``*`` matches any
+    characters, "/" included, and ``?`` any one character:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+    When the part after ``user/`` or ``role/`` starts with a wildcard (``user/*``,
+    ``user/**``, ``role/*?``, ``user/?*``, ``user/*/x``), nothing anchors it to a path or
+    name prefix: with ``*`` it matches every user or role of the account whose ARN ends so,
+    and ``**``, ``*?``, ``?*`` match them all. It needs at least one literal character first.
+    """
     match = PRINCIPAL_PATTERN.fullmatch(value)
     if match is None or match["partition"] not in PARTITIONS:
         return (
             f"{value!r} is not a principal ARN pattern; expected "
             "arn:PARTITION:iam::ACCOUNT:user/PATTERN or .../role/PATTERN with a literal account"
         )
-    if value.endswith((":user/*", ":role/*")):
+    kind, _, rest = value.split(":", 5)[5].partition("/")
+    if rest[0] in "*?":
         return (
-            f"{value!r} matches every user or role of the account; narrow it "
-            "(for example user/payments-*)"
+            f"{value!r} starts the {kind}'s path and name with a wildcard, so it can match "
+            f"every {kind} of the account; start it with a literal path or name prefix (for "
+            f"example {kind}/payments-* or {kind}/teams/payments/*)"
+        )
+    if "${" in rest:
+        return (
+            f"{value!r} holds a policy variable ('${{'), which makes it match a different "
+            "set of principals for each caller; write the pattern out"
         )
     return None
 

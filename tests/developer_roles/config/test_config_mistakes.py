@@ -81,6 +81,21 @@ EXPECTED = {
     "partitions-mixed-no-region.yaml": "principals[1]: 'arn:aws-us-gov:iam::123456789012:user/bob'"
     " is in partition aws-us-gov, but principals[0] is in aws",
     "targets-in-two-partitions.yaml": "targets: the regions are in different partitions",
+    # Regions: botocore's endpoint data, not a list of ours
+    "region-does-not-exist.yaml": "region: 'eu-narnia-1' is not an AWS region (botocore ",
+    "target-region-typo.yaml": "targets[1].region: 'eu-wset-2' is not an AWS region",
+    # Wildcards: a pattern is judged by what it matches; none in a path
+    "pattern-double-star.yaml": "groups[0].principalArnPatterns[0]: 'arn:aws:iam::345678901234:"
+    "user/**' starts the user's path and name with a wildcard, so it can match every user of "
+    "the account",
+    "pattern-star-question.yaml": "'arn:aws:iam::345678901234:role/*?' starts the role's path "
+    "and name with a wildcard",
+    "pattern-wildcard-before-path.yaml": "'arn:aws:iam::345678901234:user/*/payments-lead' starts "
+    "the user's path and name with a wildcard",
+    "path-with-wildcard.yaml": "path: '/developers/*/' holds '*', which a policy's Resource "
+    "reads as a wildcard or policy variable",
+    "path-with-policy-variable.yaml": "path: '/${aws:username}/' holds '${', which a policy's "
+    "Resource reads",
     # What AWS refuses at deploy (docs/local-aws.md; tests/e2e/test_config_differential.py)
     "managed-policies-over-quota.yaml": "principals[0]: 11 managed policies ('managedPolicies' of "
     "defaults and its 'extraManagedPolicies') exceed IAM's quota of 10 per role "

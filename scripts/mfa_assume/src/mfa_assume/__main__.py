@@ -12,7 +12,22 @@ import sys
 import time
 
 
+def no_core_dumps() -> None:
+    """No core file of this process, whatever the shell's ``ulimit -c``: from its first line
+    the helper may hold secret keys, session tokens and sign-in tokens, and a core file (or
+    a crash reporter such as systemd-coredump or apport, which honour the limit) would keep
+    them on disk. Password managers do the same (``RLIMIT_CORE`` 0). Only the soft limit is
+    lowered: programs the helper starts (``mfa_process``, a browser) may raise theirs."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows has no core files to turn off
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+
+
 def main() -> int:
+    no_core_dumps()
     from mfa_assume import shortcut
 
     text = shortcut.answer(sys.argv[1:], os.environ, time.time())

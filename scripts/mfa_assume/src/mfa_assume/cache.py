@@ -1,6 +1,7 @@
 """Per-user cache of temporary credentials, one JSON file per role, session and caller.
 
-Rules: the folder is ``$XDG_CACHE_HOME/mfa-assume`` or ``~/.cache/mfa-assume`` (mode 0700),
+Rules: the folder is ``$XDG_CACHE_HOME/mfa-assume`` or ``~/.cache/mfa-assume`` (mode 0700,
+created and checked without following a link: :func:`mfa_assume.files.open_private_dir`),
 files are 0600 and written atomically (temporary file in the same folder, then
 ``os.replace``), so concurrent runs never see a half-written file. A file that cannot be
 parsed, belongs to someone else or is readable by others is ignored (and replaced on the
@@ -147,10 +148,12 @@ def private_entry(path: str) -> os.stat_result | None:
     checks the entry it names with this: the same rules as :func:`read_bytes`."""
     try:
         info = os.stat(path, follow_symlinks=False)
-        folder = os.stat(os.path.dirname(path))
+        folder = os.stat(os.path.dirname(path), follow_symlinks=False)
     except OSError:
         return None
-    if not stat.S_ISREG(info.st_mode) or _unsafe(info) or _unsafe(folder):
+    if not stat.S_ISREG(info.st_mode) or _unsafe(info):
+        return None
+    if not stat.S_ISDIR(folder.st_mode) or _unsafe(folder):  # a link there is not our folder
         return None
     return info
 
@@ -167,5 +170,8 @@ def store(path: str, creds: Credentials, **extra: str) -> None:
     import json
 
     data = {"Version": FORMAT_VERSION, **creds.to_dict(), **extra}
-    files.ensure_private_dir(os.path.dirname(path))
-    files.write_private_file(path, json.dumps(data) + "\n")
+    folder = files.open_private_dir(os.path.dirname(path))  # never through a link
+    try:
+        files.write_private_file(os.path.basename(path), json.dumps(data) + "\n", dir_fd=folder)
+    finally:
+        os.close(folder)

@@ -224,7 +224,30 @@ def run(argv: Sequence[str], deps: flow.Deps, stdout: Callable[[str], object]) -
             f"{PROG}: the printed URL signs in to {where} for 15 minutes; keep it secret\n"
         )
         return ExitCode.OK
-    if not browser.open(url, new=2):
+    return _open_in_browser(browser, url, where, deps, stdout)
+
+
+def _open_in_browser(
+    browser: Any, url: str, where: str, deps: flow.Deps, stdout: Callable[[str], object]
+) -> int:
+    """The browser gets a private page that leads to ``url``, never ``url`` itself: a
+    command line is readable by every local user (see :mod:`mfa_assume.console_page`)."""
+    from mfa_assume import console_page
+
+    try:
+        page = console_page.write_page(url, deps.env)
+    except OSError as exc:
+        stdout(url + "\n")
+        deps.stderr.write(
+            f"{PROG}: cannot write the private sign-in page for the browser ({exc.strerror}), "
+            "and the URL is not given to it on a command line, which every local user can "
+            f"read; the printed URL signs in to {where} for 15 minutes; keep it secret\n"
+        )
+        return ExitCode.OK
+    # before the browser: webbrowser may wait for it, and the helper may be stopped meanwhile
+    console_page.start_remover(page)
+    if not browser.open(console_page.page_url(page), new=2):
+        console_page.remove_page(page)  # the remover sees it gone and ends
         raise HelperError(
             ExitCode.NO_BROWSER, "the browser could not be started; run with --print-url"
         )

@@ -34,6 +34,7 @@ from developer_role.iam_rules import (
 )
 from developer_role.validation import path_error, role_name_error
 from developer_roles.config.managed_policies import unknown_aws_managed_policy
+from developer_roles.config.regions import parse_region
 from developer_roles.config.schema import Either, Field, ListOf, MapOf, Obj, Text, parse_duration
 from developer_roles.config.values import ManagedPolicyRef, PrincipalArn
 
@@ -148,7 +149,7 @@ def parse_tag_value(value: str) -> tuple[str | None, str | None]:
 # --- The kinds of value -------------------------------------------------------------------
 
 ACCOUNT_ID = Text("a 12-digit AWS account ID", ACCOUNT)
-REGION_NAME = Text("an AWS region name such as 'eu-west-1'", REGION)
+REGION_NAME = Text("an AWS region name such as 'eu-west-1'", REGION, parse=parse_region)
 PRINCIPAL = Text("an IAM user or role ARN", PRINCIPAL_ARN.pattern, parse=parse_principal_arn)
 _ANY_POLICY = rf"{MANAGED_POLICY_ARN.pattern}|(?!arn:)(?:[\x21-\x7e]+/)?{POLICY_NAME}"
 POLICY = Text("an AWS managed policy name or a managed policy ARN", _ANY_POLICY, parse=parse_policy)

@@ -19,7 +19,6 @@ from developer_role.iam_rules import (
     MAX_TAGS,
     customer_policy_account_problem,
     mfa_serial_account_problem,
-    region_partition,
     tag_value_problem,
 )
 from developer_role.validation import role_name_error
@@ -46,6 +45,7 @@ from developer_roles.config.model import (
     Target,
     TrustSpec,
 )
+from developer_roles.config.regions import region_partition
 from developer_roles.config.schema import INVALID, build
 
 __all__ = [
@@ -369,6 +369,8 @@ def _partitions(
     regions = [(f"target {t.region}", t.region) for t in targets if t.region]
     stack_set = (clean.get("deployment") or {}).get("stackSet") or {}
     regions += [(f"the StackSet region {r}", r) for r in stack_set.get("regions") or []]
+    # an unknown region is refused where it is given, and has no partition here
+    regions = [(name, region) for name, region in regions if region_partition(region)]
     known = {region_partition(region) for _, region in regions}
     problems = []
     if len(known) > 1:
