@@ -281,6 +281,7 @@ def expected_trust(spec: RoleSpec) -> dict[str, Any]:
         principal_org_id=spec.trust.org_id,
         max_mfa_age_seconds=spec.max_mfa_age_seconds,
         require_source_identity=spec.require_source_identity,
+        session_tags=spec.allow_session_tags,  # as the stack passes it (allow_session_tags)
     )
 
 

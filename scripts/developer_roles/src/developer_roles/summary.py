@@ -510,7 +510,8 @@ def _change_lines(
         kinds.setdefault(c.text(), []).append(c.role)
         if c.broadens:
             broadening.add(c.text())
-    lines, hidden = [], 0
+    lines: list[str] = []
+    hidden = 0
     # Broadening kinds first, then the most common: what a reviewer must see is never cut.
     for text, roles in sorted(kinds.items(), key=lambda k: (k[0] not in broadening, -len(k[1]))):
         if len(lines) >= GROUP_OVER and text not in broadening:
