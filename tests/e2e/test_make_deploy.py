@@ -185,7 +185,8 @@ def test_ctrl_c_during_the_deploy_exits_130_with_each_stacks_state(account, tmp_
     finally:
         terminal.end()
     assert status == 130, terminal.output[-3000:]
-    lines = [line for line in rest.splitlines() if line.startswith("developer-roles deploy: ")]
+    shown = [line.removeprefix("^C") for line in rest.splitlines()]  # the terminal echoes ^C
+    lines = [line for line in shown if line.startswith("developer-roles deploy: ")]
     assert lines[0].startswith("developer-roles deploy: interrupted; "), rest
     assert lines[1].startswith("developer-roles deploy: DeveloperRoles: "), rest
     assert "Traceback" not in terminal.output

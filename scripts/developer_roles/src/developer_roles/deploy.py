@@ -222,7 +222,7 @@ def check_inputs(extra: Sequence[str]) -> Any:
                 f"{EXAMPLE_ACCOUNT}, and your credentials are for {caller}; {HOW_TO_START}"
             )
         print(
-            f"note: the configuration targets {EXAMPLE_ACCOUNT}, the example account; "
+            f"{PREFIX}note: the configuration targets {EXAMPLE_ACCOUNT}, the example account; "
             + HOW_TO_START,
             file=sys.stderr,
         )
