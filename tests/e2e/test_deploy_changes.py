@@ -110,7 +110,7 @@ def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> W
         server=local_aws.server,
     )
     iam = aws.client("iam")
-    for name in ("broad", "narrow", "leaver", "newcomer", "m1", "m2", "m3"):
+    for name in ("broad", "narrow", "leaver", "m1", "m2", "m3"):
         iam.create_user(UserName=name)
     for name in ("DeveloperBoundary", "WiderBoundary"):
         iam.create_policy(PolicyName=name, PolicyDocument=BOUNDARY_DOCUMENT)
@@ -203,13 +203,33 @@ def test_each_broadening_change_is_named_and_stops_the_deploy(world, change, rol
     assert "Traceback" not in done.stderr
 
 
+NEWCOMERS = [f"new{n:02d}" for n in range(12)]
+
+
+def newcomers(world: World) -> dict[str, Any]:
+    return {name: world.arn(name) for name in NEWCOMERS}
+
+
+def test_many_new_roles_are_one_line_with_the_total(world):
+    done = world.deploy(world.config(**newcomers(world)), "--summary-only")
+    assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("Total (1 stack(s)): 12 role(s) added, 0 removed, 0 changed")
+    assert (
+        "  + 12 role(s): PowerUser-new00, PowerUser-new01, PowerUser-new02, PowerUser-new03, "
+        "PowerUser-new04 and 7 more"
+    ) in lines
+    assert lines[-1] == "(grouped: --diff lists every role, --json gives them all)"
+
+
 def test_the_pipelines_summary_is_json_and_exits_3_when_broadening(world):
-    done = world.deploy(world.config(newcomer=world.arn("newcomer")), "--summary-only", "--json")
+    done = world.deploy(world.config(**newcomers(world)), "--summary-only", "--json")
     assert done.returncode == 3, done.stderr[-3000:]
     summary = json.loads(done.stdout)  # standard output is the JSON alone
     assert summary["broadening"] is True
-    assert summary["totals"]["added"] == 1
-    assert [s["added"] for s in summary["stacks"] if s["added"]] == [["PowerUser-newcomer"]]
+    assert summary["totals"]["added"] == 12
+    [stack] = [s for s in summary["stacks"] if s["added"]]
+    assert stack["added"] == [f"PowerUser-{name}" for name in NEWCOMERS]
 
 
 def test_hand_made_changes_are_named_undone_by_the_next_deploy_and_audit_is_clean(world, tmp_path):
