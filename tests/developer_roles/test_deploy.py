@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from developer_roles.deploy import _config_file, _deploy, _option, _stacks, stack_states
+from developer_roles.deploy import _config_file, _deploy, _option, stack_states
+from developer_roles.plan import stacks
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def assembly(tmp_path: Path, *names: str) -> Path:
 
 
 def test_the_assembly_names_each_stack_with_its_environment(tmp_path):
-    found = _stacks(str(assembly(tmp_path, "DeveloperRoles-00", "DeveloperRoles-01")))
+    found = stacks(str(assembly(tmp_path, "DeveloperRoles-00", "DeveloperRoles-01")))
     assert [(n, a, r) for n, a, r, _ in found] == [
         ("DeveloperRoles-00", "222222222222", "eu-west-1"),
         ("DeveloperRoles-01", "222222222222", "eu-west-1"),

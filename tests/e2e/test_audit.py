@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from developer_roles.audit import expected_trust
+from developer_roles.audit import expected_tags, expected_trust
 from developer_roles.config import load_config
 from localaws.testing import LocalAwsEnv
 from tests.e2e.account_checks_env import fresh_account, run_checks, write_config
@@ -149,14 +149,16 @@ def test_a_drifted_developer_role_is_a_finding(account, acknowledgements, tmp_pa
         Path=spec.path,
         AssumeRolePolicyDocument=json.dumps(expected_trust(spec)),
         MaxSessionDuration=spec.max_session_seconds,
+        Tags=[{"Key": key, "Value": value} for key, value in expected_tags(spec).items()],
     )["Role"]
     iam.attach_role_policy(RoleName=spec.role_name, PolicyArn=POWER_USER)
     clean = audit(account, acknowledgements, "--json", "--config", str(config_path))
     assert clean.returncode == 0, clean.stdout
     assert clean.rows("drift", "ok")
 
-    # ...then changed by hand: a longer session, AdministratorAccess, no MFA age limit
+    # ...then changed by hand: a longer session, AdministratorAccess, no MFA age limit, a tag
     iam.update_role(RoleName=spec.role_name, MaxSessionDuration=43200)
+    iam.tag_role(RoleName=spec.role_name, Tags=[{"Key": "owner", "Value": "me"}])
     iam.attach_role_policy(RoleName=spec.role_name, PolicyArn=ADMIN)
     iam.update_assume_role_policy(RoleName=spec.role_name, PolicyDocument=trust(dev.arn, mfa=True))
     checked = audit(account, acknowledgements, "--json", "--config", str(config_path))
@@ -167,6 +169,7 @@ def test_a_drifted_developer_role_is_a_finding(account, acknowledgements, tmp_pa
     assert "trust policy" in row["message"]
     assert f"managed policies (added {ADMIN})" in row["message"]
     assert "session duration (43200 s, expected 3600 s)" in row["message"]
+    assert "tags (+owner=me)" in row["message"]
 
 
 def test_bad_acknowledgements_exit_2(account, tmp_path):

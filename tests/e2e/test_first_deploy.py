@@ -313,7 +313,11 @@ def test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state(tm
             server.stop()
     lines = [line for line in terminal.output.splitlines() if line.strip()]
     assert status == 1
-    assert lines[-2] == "deploy: cdk deploy failed; the stacks now:", terminal.output[-2000:]
-    assert lines[-1].startswith("  DeveloperRoles: state unknown ("), lines[-1]
+    assert lines[-2] == "developer-roles deploy: cdk deploy failed; the stacks now:", (
+        terminal.output[-2000:]
+    )
+    assert lines[-1].startswith("developer-roles deploy: DeveloperRoles: state unknown ("), lines[
+        -1
+    ]
     # ... and what cdk deploy last said about the stack (here: the refused connection)
     assert "; cdk deploy's last line about it: connect ECONNREFUSED" in lines[-1], lines[-1]

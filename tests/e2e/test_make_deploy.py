@@ -144,4 +144,56 @@ def test_a_bad_concurrency_fails_before_any_cdk_command(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2
-    assert done.stderr.strip() == "deploy: --concurrency must be 1..50, not 0"
+    assert done.stderr.strip() == "developer-roles deploy: --concurrency must be 1..50, not 0"
+
+
+def test_without_the_cdk_cli_on_path_one_line_before_any_aws_call(tmp_path):
+    done = subprocess.run(
+        [str(recipe.REPO / ".venv" / "bin" / "developer-roles"), "deploy"],
+        cwd=recipe.REPO,
+        env={"PATH": str(tmp_path), "HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("developer-roles deploy: cdk CLI not found on PATH ('cdk'); ")
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_during_the_deploy_exits_130_with_each_stacks_state(account, tmp_path):
+    aws = account
+    dev = aws.create_developer("dep-interrupted")
+    config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
+    command = [
+        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
+        "deploy",
+        f"--output={tmp_path / 'out'}",
+        "--require-approval",
+        "never",
+        "--",
+        "-c",
+        f"developerRolesFile={config}",
+    ]
+    terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
+    try:
+        terminal.child.timeout = 300
+        terminal.wait_for(r"DeveloperRoles: (creating CloudFormation changeset|deploying)")
+        terminal.child.sendintr()  # Ctrl-C on the terminal: the command and cdk get SIGINT
+        status, rest = terminal.finish()
+    finally:
+        terminal.end()
+    assert status == 130, terminal.output[-3000:]
+    shown = [line.removeprefix("^C") for line in rest.splitlines()]  # the terminal echoes ^C
+    lines = [line for line in shown if line.startswith("developer-roles deploy: ")]
+    assert lines[0].startswith("developer-roles deploy: interrupted; "), rest
+    assert lines[1].startswith("developer-roles deploy: DeveloperRoles: "), rest
+    assert "Traceback" not in terminal.output
+    help_text = subprocess.run(
+        [str(recipe.REPO / ".venv" / "bin" / "developer-roles"), "deploy", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "130  interrupted (Ctrl-C)" in help_text

@@ -9,8 +9,8 @@ duration of the configured developer roles):
 * ``mfa-trust``: roles that IAM users, roles or whole accounts can assume without MFA, by the
   construct library's own rule (``developer_role.mfa_rule.trust_findings``, the rule the
   synthesis check applies): MFA1/MFA2 are findings, MFA3 (no MFA age limit) a warning.
-* ``drift``: configured developer roles whose trust policy, managed policies, session duration,
-  path or permissions boundary differ from what this app synthesizes.
+* ``drift``: configured developer roles whose trust policy, managed or inline policies,
+  session duration, path, permissions boundary or tags differ from what this app synthesizes.
 
 A finding can be accepted with a reason (``--acknowledgements FILE``): a YAML or JSON list of
 ``{check, subject, reason}``, where ``subject`` is the ARN the row names (``*`` and ``?``
@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from developer_role import trust_policy
 from developer_role.mfa_rule import trust_findings
 from developer_roles.aws import Accounts, not_checked
+from developer_roles.config.loader import APP_TAG_KEY
 from developer_roles.config.model import RolesConfig, RoleSpec
 from developer_roles.report import BadInput, Result
 
@@ -280,7 +281,32 @@ def expected_trust(spec: RoleSpec) -> dict[str, Any]:
         principal_org_id=spec.trust.org_id,
         max_mfa_age_seconds=spec.max_mfa_age_seconds,
         require_source_identity=spec.require_source_identity,
+        session_tags=spec.allow_session_tags,  # as the stack passes it (allow_session_tags)
     )
+
+
+def expected_tags(spec: RoleSpec) -> dict[str, str]:
+    """The tags this app puts on a role: the configured ones and the principal's label."""
+    return {**spec.tags, APP_TAG_KEY: spec.label[:256]}
+
+
+def _tag_differences(actual: Sequence[Mapping[str, Any]], expected: Mapping[str, str]) -> str:
+    """``+key=value`` (added by hand), ``-key`` (removed), ``key=old -> new``; ``aws:`` tags,
+    which only AWS sets, are left out."""
+    found = {
+        str(t.get("Key")): str(t.get("Value"))
+        for t in actual
+        if not str(t.get("Key", "")).startswith("aws:")
+    }
+    words = []
+    for key in sorted(set(found) | set(expected)):
+        if key not in expected:
+            words.append(f"+{key}={found[key]}")
+        elif key not in found:
+            words.append(f"-{key}")
+        elif found[key] != expected[key]:
+            words.append(f"{key}={found[key]} -> {expected[key]}")
+    return ", ".join(words)
 
 
 def canonical(document: Any) -> Any:
@@ -352,6 +378,9 @@ def _drift(
             differences.append(
                 f"permissions boundary ({boundary or 'none'}, expected {wanted_boundary or 'none'})"
             )
+        tags = _tag_differences(role.get("Tags") or [], expected_tags(spec))
+        if tags:
+            differences.append(f"tags ({tags})")
         if role.get("Path") != spec.path:
             differences.append(f"path ({role.get('Path')}, expected {spec.path})")
         try:

@@ -5,60 +5,73 @@
 The CDK CLI cannot ask for approval while it deploys stacks concurrently: with
 ``--require-approval broadening`` and ``--concurrency`` above 1 it stops with "concurrency is
 greater than 1 so we are unable to get a confirmation from the user", which is every first
-deploy of developer roles. So this script
+deploy of developer roles. So this command
 
 1. synthesizes once (``cdk synth``), so that what is approved is exactly what is deployed;
-2. prints a summary: per stack, the roles added and removed, and for each changed role what
-   changes (trust policy, managed or inline policies, session duration ...), one line per
-   role, from the deployed and the synthesized templates (``--diff`` also prints the full
-   ``cdk diff --security-only``);
-3. if any change broadens security (``cdk diff --security-only --fail-on broadening --method
-   template``, read-only), asks once on the controlling terminal (``/dev/tty``), whatever
-   standard input and output are: ``make deploy | tee deploy.log`` still asks;
-4. deploys that assembly with ``cdk deploy --all --concurrency N --require-approval never``;
-   if that fails, ends with one line per stack and its CloudFormation state, or, when AWS
-   cannot be reached, what ``cdk deploy`` reported about the stack.
+2. reads each stack's deployed template and each deployed developer role's live state, and
+   prints the summary: totals first (roles added, removed, broadened, narrowed, drifted, per
+   stack and overall), then one line per role naming every privilege change (managed and
+   inline policies by name, trust principals, MFA age, session duration, permissions
+   boundary, source identity and session-tag settings, tags) and whether it broadens, and the
+   changes made by hand (drift). Many lines of one kind are grouped (a count and the first
+   names); ``--diff`` lists every role and prints the full ``cdk diff --security-only``,
+   ``--json`` prints the summary as JSON (for pipelines);
+3. with ``--summary-only`` stops there: exit 3 when something broadens, else 0;
+4. restores the drift (a policy attached or an inline policy added by hand is removed; a trust
+   policy, session duration, boundary or tags changed by hand are put back as deployed):
+   removing privilege narrows, so it never asks, and it is never skipped;
+5. if any change broadens (a role added; a policy, principal, longer session, older MFA age
+   added; an MFA condition, boundary or source-identity requirement removed or replaced),
+   asks once on the controlling terminal (``/dev/tty``), whatever standard input and output
+   are: ``make deploy | tee deploy.log`` still asks; without a terminal it refuses;
+6. deploys that assembly with ``cdk deploy --all --concurrency N --require-approval never``;
+   if that fails or is interrupted (Ctrl-C), ends with one line per stack and its
+   CloudFormation state, or, when AWS cannot be reached, what ``cdk deploy`` reported.
 
-Before step 1, without any AWS change: a configuration file that does not exist, a profile
-that does not exist (``--profile`` after ``--``, or ``AWS_PROFILE``), and cdk.json's example
-configuration (account 123456789012) with credentials of another account are refused in one
-line. Without a terminal it refuses broadening changes, as the CDK CLI does;
-``--require-approval never`` (``REQUIRE_APPROVAL=never``, for pipelines) skips the question.
-Arguments after ``--`` go to every ``cdk`` command (``-c developerRolesFile=...``,
-``--profile ...``).
+Before step 1, without any AWS change: a ``cdk`` CLI that is not on PATH, a configuration file
+that does not exist, a profile that does not exist (``--profile`` after ``--``, or
+``AWS_PROFILE``), and cdk.json's example configuration (account 123456789012) with credentials
+of another account are refused in one line. ``--require-approval never``
+(``REQUIRE_APPROVAL=never``, for pipelines) skips the question. Arguments after ``--`` go to
+every ``cdk`` command (``-c developerRolesFile=...``, ``--profile ...``).
 
-Exit codes: 0 deployed (or nothing to deploy); 1 a ``cdk`` command failed (its output above);
-2 bad input (arguments, configuration, profile, credentials); 3 broadening changes not
-approved (declined, or no terminal to ask).
+Every error is one line on standard error starting "developer-roles deploy: ".
+
+Exit codes:
+  0    deployed (or nothing to deploy); --summary-only: nothing broadens
+  1    a cdk command failed (its output above), or drift could not be restored
+  2    bad input (arguments, configuration, profile, credentials, no cdk CLI on PATH)
+  3    broadening changes not approved (declined, or no terminal to ask);
+       --summary-only: something broadens (approval needed)
+  130  interrupted (Ctrl-C); each stack's state is printed
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from developer_roles.aws import caller_identity, open_session
-from developer_roles.config import CONTEXT_FILE_KEY
 from developer_roles.config.model import ConfigError
 from developer_roles.configuration import EXAMPLE_ACCOUNT, HOW_TO_START, is_example, load_for_cdk
+from developer_roles.drift import restore
+from developer_roles.plan import Plan, cloudformation, collect, stacks
 from developer_roles.report import BadInput
-from developer_roles.summary import StackSummary, render, summarize
+from developer_roles.summary import render, to_json
 
 EXIT_CDK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NOT_APPROVED = 3
-# `cdk diff` ends with this line whenever it compared the stacks (and not when it failed).
-_DIFF_SUMMARY = re.compile(r"Number of stacks with differences: (\d+)")
+EXIT_INTERRUPTED = 130
+PREFIX = "developer-roles deploy: "
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,59 +91,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--diff",
         action="store_true",
-        help="print the full cdk diff --security-only after the summary",
+        help="list every role in the summary (not grouped) and print the full cdk diff "
+        "--security-only after it",
+    )
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="print the summary and stop without changing anything: exit 3 when something "
+        "broadens, else 0 (a pipeline's approval step)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON on standard output (every role; cdk's output goes to "
+        "standard error)",
     )
     parser.add_argument("--cdk", default="cdk", help=argparse.SUPPRESS)
     parser.add_argument("cdk_args", nargs="*", help="arguments for every cdk command (after --)")
     return parser
 
 
-def _cdk(cdk: str, *args: str) -> int:
-    return subprocess.run([cdk, *args], check=False).returncode
-
-
-def _broadening_changes(cdk: str, assembly: str, extra: Sequence[str], *, show: bool) -> int | None:
-    """Stacks with differences if any change broadens security; 0 if none; None if diff failed.
-
-    With ``show`` the diff's output goes to the terminal as it is produced, else only when the
-    diff fails; a copy is kept to tell "found broadening changes" (exit 1 with the summary
-    line) from "could not diff" (exit 1 without).
-    """
-    command = [
-        cdk,
-        "diff",
-        "--app",
-        assembly,
-        "--security-only",
-        "--fail-on",
-        "broadening",
-        "--method",
-        "template",
-        *extra,
-    ]
-    lines = []
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        env=_terminal_width_env(),
-    ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if show:
-                sys.stdout.write(line)
-            lines.append(line)
-    code = process.returncode
-    summary = next((m for m in map(_DIFF_SUMMARY.search, lines) if m), None)
-    if summary is None and not show:
-        sys.stdout.write("".join(lines))
-    if code == 0 and summary is not None:
-        return 0
-    if code == 1 and summary is not None:
-        return max(1, int(summary.group(1)))
-    return None
+def _cdk(cdk: str, *args: str, to_stderr: bool = False) -> int:
+    """Run a ``cdk`` command; with ``to_stderr`` its standard output goes to standard error
+    (``--json`` keeps standard output for the summary alone)."""
+    out = sys.stderr if to_stderr else None
+    return subprocess.run([cdk, *args], check=False, stdout=out).returncode
 
 
 def _terminal_width_env() -> dict[str, str]:
@@ -188,15 +173,15 @@ def _approved(stacks: int) -> bool:
         answer = ""
     if answer is None:
         print(
-            f"deploy: {stacks} stack(s) have security-broadening changes (summary above; the "
-            "full diff with --diff) and there "
+            f"{PREFIX}{stacks} stack(s) have security-broadening changes (summary above; "
+            "every role with --diff) and there "
             "is no terminal to ask; review them, then run with REQUIRE_APPROVAL=never",
             file=sys.stderr,
         )
         return False
-    print(f"deploy: answered {answer.strip()!r}")  # into the log as well (| tee deploy.log)
+    print(f"{PREFIX}answered {answer.strip()!r}")  # into the log as well (| tee deploy.log)
     if answer.strip().lower() not in ("y", "yes"):
-        print("deploy: not approved; nothing was deployed", file=sys.stderr)
+        print(f"{PREFIX}not approved; nothing was deployed", file=sys.stderr)
         return False
     return True
 
@@ -208,16 +193,6 @@ def _option(args: Sequence[str], name: str) -> str | None:
             return args[index + 1]
         if arg.startswith(name + "="):
             return arg.split("=", 1)[1]
-    return None
-
-
-def _config_file(args: Sequence[str]) -> str | None:
-    """The ``-c developerRolesFile=FILE`` among cdk arguments."""
-    for index, arg in enumerate(args):
-        if arg in ("-c", "--context") and index + 1 < len(args):
-            key, _, value = args[index + 1].partition("=")
-            if key == CONTEXT_FILE_KEY:
-                return value
     return None
 
 
@@ -234,65 +209,11 @@ def check_inputs(extra: Sequence[str]) -> Any:
                 f"{EXAMPLE_ACCOUNT}, and your credentials are for {caller}; {HOW_TO_START}"
             )
         print(
-            f"note: the configuration targets {EXAMPLE_ACCOUNT}, the example account; "
+            f"{PREFIX}note: the configuration targets {EXAMPLE_ACCOUNT}, the example account; "
             + HOW_TO_START,
             file=sys.stderr,
         )
     return session
-
-
-_QUICK = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=20)
-
-
-def _stacks(assembly: str) -> list[tuple[str, str, str | None, Path]]:
-    """(stack name, account, region, template) of each stack in the cloud assembly."""
-    root = Path(assembly)
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    found = []
-    for artifact_id, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        properties = artifact.get("properties", {})
-        _, _, where = str(artifact.get("environment", "aws://unknown/unknown")).partition("//")
-        account, _, region = where.partition("/")
-        found.append(
-            (
-                str(properties.get("stackName", artifact_id)),
-                account,
-                None if region.startswith("unknown") else region,
-                root / str(properties["templateFile"]),
-            )
-        )
-    return found
-
-
-def _cfn(session: Any, region: str | None) -> Any:
-    return session.client(
-        "cloudformation", region_name=region or session.region_name or "us-east-1", config=_QUICK
-    )
-
-
-def summaries(session: Any, assembly: str) -> list[str]:
-    caller, _ = caller_identity(session)
-    found: list[StackSummary] = []
-    lines: list[str] = []
-    for name, account, region, template in _stacks(assembly):
-        if account not in (caller, "unknown-account"):
-            lines.append(f"{name}: not summarized (account {account}; your credentials: {caller})")
-            continue
-        try:
-            body = _cfn(session, region).get_template(StackName=name, TemplateStage="Original")
-            deployed = body["TemplateBody"]
-            if isinstance(deployed, str):
-                deployed = json.loads(deployed)
-        except ClientError as error:
-            if "does not exist" not in str(error):
-                lines.append(f"{name}: not summarized (cloudformation:GetTemplate: {error})")
-                continue
-            deployed = None
-        synthesized = json.loads(template.read_text(encoding="utf-8"))
-        found.append(summarize(name, deployed, synthesized))
-    return render(found) + lines
 
 
 # What `cdk deploy` prints about a stack: "✅  NAME", "✅  NAME (no changes)", "❌  NAME failed:
@@ -303,10 +224,13 @@ _SAID = re.compile(r"^\s*(\S+): (.+?)\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _deploy(cdk: str, *args: str, stacks: Sequence[str] = ()) -> tuple[int, dict[str, str]]:
+def _deploy(
+    cdk: str, *args: str, stacks: Sequence[str] = (), reported: dict[str, str] | None = None
+) -> tuple[int, dict[str, str]]:
     """Run ``cdk deploy``, its output passed on as it comes; its exit code and, per stack,
-    the last thing it reported ("deployed", "failed", or its last line about the stack)."""
-    reported: dict[str, str] = {}
+    the last thing it reported ("deployed", "failed", or its last line about the stack),
+    kept in ``reported`` as it comes (what Ctrl-C prints)."""
+    reported = {} if reported is None else reported
     with subprocess.Popen(
         [cdk, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
     ) as process:
@@ -335,11 +259,11 @@ def stack_states(session: Any, assembly: str, reported: dict[str, str] | None = 
     what ``cdk deploy`` reported about it, when it did)."""
     reported = reported or {}
     lines = []
-    for name, _account, region, _template in _stacks(assembly):
+    for name, _account, region, _template in stacks(assembly):
         last = reported.get(name, "")
         said = _REPORTED.get(last, f"; cdk deploy's last line about it: {last}")
         try:
-            stack = _cfn(session, region).describe_stacks(StackName=name)["Stacks"][0]
+            stack = cloudformation(session, region).describe_stacks(StackName=name)["Stacks"][0]
             state = str(stack["StackStatus"])
             reason = stack.get("StackStatusReason")
             lines.append(f"{name}: {state}" + (f" ({reason})" if reason else ""))
@@ -354,39 +278,101 @@ def stack_states(session: Any, assembly: str, reported: dict[str, str] | None = 
     return lines
 
 
-def main(argv: Sequence[str]) -> int:
+def _error(message: str) -> None:
+    print(PREFIX + message, file=sys.stderr)
+
+
+def _show(plan: Plan, *, as_json: bool, full: bool) -> None:
+    if as_json:
+        print(to_json(plan.summaries))
+        for note in plan.notes:
+            _error(note)
+        return
+    print("Changes (totals, then per stack; every role: DEPLOY_ARGS=--diff):")
+    print("\n".join(render(plan.summaries, full=full)))
+    for note in plan.notes:
+        print(note)
+
+
+def _restore_drift(session: Any, plan: Plan) -> bool:
+    """Put back what was changed by hand; False when some of it could not be."""
+    if not plan.drifted:
+        return True
+    iam = session.client("iam")
+    restored = True
+    print(f"Restoring {len(plan.drifted)} drifted role(s) as deployed:")
+    for drifted in plan.drifted:
+        if drifted.live is None:
+            print(f"  {drifted.name}: deleted by hand; not recreated")
+            continue
+        done, failed = restore(iam, drifted)
+        if done:
+            print(f"  {drifted.name}: {', '.join(done)}")
+        for failure in failed:
+            restored = False
+            _error(f"could not restore {drifted.name}: {failure}")
+    return restored
+
+
+class _Progress:
+    """How far a deploy got, for what Ctrl-C prints."""
+
+    def __init__(self) -> None:
+        self.synthesized = False
+        self.reported: dict[str, str] = {}
+
+
+def _interrupted(session: Any, output: str, progress: _Progress) -> int:
+    if not progress.synthesized:
+        _error("interrupted before anything was deployed")
+        return EXIT_INTERRUPTED
+    _error("interrupted; CloudFormation goes on with what it started; the stacks now:")
     try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return EXIT_BAD_INPUT if exit_.code else 0
-    if not 1 <= args.concurrency <= 50:
-        print(f"deploy: --concurrency must be 1..50, not {args.concurrency}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    extra: list[str] = list(args.cdk_args)
-    try:
-        session = check_inputs(extra)
-    except ConfigError as error:
-        print(error.report("nothing was deployed"), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BadInput as error:
-        print(f"deploy: {error}; nothing was deployed", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if _cdk(args.cdk, "synth", "--quiet", "--output", args.output, *extra):
+        lines = stack_states(session, output, progress.reported)
+    except (OSError, ValueError, KeyError, BadInput, KeyboardInterrupt):
+        lines = ["(the stacks' states could not be read)"]
+    for line in lines:
+        _error(line)
+    return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace, session: Any, extra: list[str], progress: _Progress) -> int:
+    if _cdk(args.cdk, "synth", "--quiet", "--output", args.output, *extra, to_stderr=args.json):
+        _error("cdk synth failed (its output above); nothing was deployed")
         return EXIT_CDK_FAILED
+    progress.synthesized = True
     try:
-        summary = summaries(session, args.output)
-    except (BadInput, BotoCoreError) as error:
-        summary = [f"(no summary: {error})"]
-    print("Changes (per stack; the full diff: DEPLOY_ARGS=--diff):")
-    print("\n".join(summary))
-    if args.require_approval == "broadening":
-        stacks = _broadening_changes(args.cdk, args.output, extra, show=args.diff)
-        if stacks is None:
-            print("deploy: cdk diff failed (output above); nothing was deployed", file=sys.stderr)
+        plan = collect(session, args.output)
+    except (BadInput, BotoCoreError, ClientError) as error:
+        _error(
+            f"cannot summarize the changes: {' '.join(str(error).split())}; nothing was deployed"
+        )
+        return EXIT_CDK_FAILED
+    _show(plan, as_json=args.json, full=args.diff)
+    if args.diff:
+        out = sys.stderr if args.json else None
+        command = [
+            args.cdk,
+            "diff",
+            "--app",
+            args.output,
+            "--security-only",
+            "--method",
+            "template",
+        ]
+        done = subprocess.run(
+            [*command, *extra], check=False, stdout=out, env=_terminal_width_env()
+        )
+        if done.returncode:
+            _error("cdk diff failed (output above); nothing was deployed")
             return EXIT_CDK_FAILED
-        if stacks and not _approved(stacks):
-            return EXIT_NOT_APPROVED
-    deployed, reported = _deploy(
+    if args.summary_only:
+        return EXIT_NOT_APPROVED if plan.broadens else 0
+    restored = _restore_drift(session, plan)
+    asks = args.require_approval == "broadening" and plan.broadens
+    if asks and not _approved(plan.broadening_stacks):
+        return EXIT_NOT_APPROVED
+    deployed, progress.reported = _deploy(
         args.cdk,
         "deploy",
         "--app",
@@ -399,11 +385,49 @@ def main(argv: Sequence[str]) -> int:
         "--progress",
         "events",
         *extra,
-        stacks=[name for name, *_ in _stacks(args.output)],
+        stacks=[name for name, *_ in stacks(args.output)],
+        reported=progress.reported,
     )
     if deployed:
-        print("deploy: cdk deploy failed; the stacks now:", file=sys.stderr)
-        for line in stack_states(session, args.output, reported):
-            print(f"  {line}", file=sys.stderr)
+        _error("cdk deploy failed; the stacks now:")
+        for line in stack_states(session, args.output, progress.reported):
+            _error(line)
+        return EXIT_CDK_FAILED
+    if not restored:
+        _error("deployed, but some drift could not be restored (lines above)")
         return EXIT_CDK_FAILED
     return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_BAD_INPUT if exit_.code else 0
+    if not 1 <= args.concurrency <= 50:
+        _error(f"--concurrency must be 1..50, not {args.concurrency}")
+        return EXIT_BAD_INPUT
+    if shutil.which(args.cdk) is None:
+        _error(
+            f"cdk CLI not found on PATH ({args.cdk!r}); run 'make setup' (it installs the CLI "
+            "pinned in package.json into node_modules/.bin) or put cdk on PATH; nothing was "
+            "deployed"
+        )
+        return EXIT_BAD_INPUT
+    extra: list[str] = list(args.cdk_args)
+    try:
+        session = check_inputs(extra)
+    except ConfigError as error:
+        print(PREFIX + error.report("nothing was deployed"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as error:
+        _error(f"{error}; nothing was deployed")
+        return EXIT_BAD_INPUT
+    progress = _Progress()
+    try:
+        return _run(args, session, extra, progress)
+    except KeyboardInterrupt:
+        return _interrupted(session, args.output, progress)
+    except OSError as error:  # the cdk CLI vanished or cannot be run after the check above
+        _error(f"cannot run {args.cdk!r}: {error.strerror}; nothing more was deployed")
+        return EXIT_BAD_INPUT
