@@ -146,6 +146,11 @@ check-templates: setup
 demo: setup
 	$(PY) -m devtools.demo
 
+## dist: an sdist and a wheel of each shipped package in dist/ (DIST_ARGS=--out DIR), metadata checked by twine check --strict
+.PHONY: dist
+dist: setup
+	$(PY) -m devtools.dist $(DIST_ARGS)
+
 ## bench-helper: cache-hit time of the helper (pip-installed in a fresh venv) against `python -c pass` and `import boto3`
 bench-helper: setup
 	$(PY) -m devtools.bench_helper_cache $(BENCH_HELPER_ARGS)

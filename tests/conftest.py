@@ -39,3 +39,14 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app as configured in cdk.json, synthesized by the real CDK CLI."""
     return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many of the guides' shell blocks the run checked, and how (tests/test_docs.py)."""
+    from tests.test_docs import tally
+
+    counts = tally()
+    terminalreporter.write_line(
+        "docs: shell blocks run by the doc test {run}, run by a named test {tested-by}, "
+        "marked illustrative {illustrative}, unmarked {unmarked}".format(**counts)
+    )

@@ -1,4 +1,5 @@
-"""The format's one description ties the validator, the published JSON Schema and the README."""
+"""The format's one description ties the validator, the published JSON Schema and the
+configuration reference (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from developer_roles.config import format as config_format
 from developer_roles.config.schema import objects
 
 REPO = Path(__file__).resolve().parents[3]
-README = (REPO / "README.md").read_text(encoding="utf-8")
+REFERENCE = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+OPERATORS = (REPO / "docs" / "operators.md").read_text(encoding="utf-8")
 ALICE = "arn:aws:iam::123456789012:user/alice"
 
 
@@ -27,16 +29,15 @@ def schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-CONFIGURATION_SECTIONS = ("## Configuration\n", "## Scale: many developers, many accounts\n")
-
-
 def readme_yaml_examples() -> list[str]:
-    """The YAML blocks of the README's sections that describe the configuration."""
-    examples = []
-    for heading in CONFIGURATION_SECTIONS:
-        section = README.split(heading, 1)[1].split("\n## ", 1)[0]
-        examples += re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
-    return examples
+    """The YAML blocks of the guides that describe the configuration: the reference and the
+    operators' section on scale."""
+    scale = OPERATORS.split("## Scale: many developers, many accounts\n", 1)[1].split("\n## ", 1)[0]
+    return [
+        example
+        for text in (REFERENCE, scale)
+        for example in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    ]
 
 
 def test_published_schema_is_the_one_the_format_gives() -> None:
@@ -46,13 +47,13 @@ def test_published_schema_is_the_one_the_format_gives() -> None:
 
 
 def test_readme_reference_is_the_one_the_format_gives() -> None:
-    assert config_format.readme_with_reference(README) == README, "run make config-schema"
+    assert config_format.readme_with_reference(REFERENCE) == REFERENCE, "run make config-schema"
 
 
 def test_every_key_of_the_format_is_in_the_readme_reference() -> None:
     for obj in objects(config_format.FORMAT):
         for spec in obj.fields:
-            assert f"| `{spec.key}` |" in README
+            assert f"| `{spec.key}` |" in REFERENCE
 
 
 def test_cdk_json_example_validates_against_the_schema_and_the_validator() -> None:

@@ -5,7 +5,8 @@ attribute, in :mod:`developer_roles.config.model`; this module adds the keys the
 roles and targets from (``principals``, ``groups``, ``defaults``, ``targets``, ...). The
 validator (:mod:`developer_roles.config`) checks a configuration against :data:`FORMAT` and then
 applies the rules that span fields; the published JSON Schema
-(``schema/developer-roles.schema.json``) and the README's reference are generated from it
+(``schema/developer-roles.schema.json``) and the reference in ``docs/configuration.md`` are
+generated from it
 (``make config-schema``: ``python -m devtools.config_schema``), and tests keep them current.
 """
 
@@ -175,7 +176,7 @@ def reference_text() -> str:
     return reference(FORMAT)
 
 
-README = REPO / "README.md"
+REFERENCE_FILE = REPO / "docs" / "configuration.md"
 REFERENCE_START = "<!-- reference:start -->\n"
 REFERENCE_END = "<!-- reference:end -->"
 
@@ -188,14 +189,15 @@ def readme_with_reference(readme: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Write the schema file and the README's reference (``make config-schema``)."""
+    """Write the schema file and the reference in docs/configuration.md (``make config-schema``)."""
     if argv:
         print("usage: python -m devtools.config_schema (make config-schema)", file=sys.stderr)
         return 2
     SCHEMA_FILE.parent.mkdir(exist_ok=True)
     SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
-    README.write_text(readme_with_reference(README.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote {SCHEMA_FILE.relative_to(REPO)} and the reference in {README.name}")
+    text = REFERENCE_FILE.read_text(encoding="utf-8")
+    REFERENCE_FILE.write_text(readme_with_reference(text), encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE.relative_to(REPO)} and the reference in {REFERENCE_FILE.relative_to(REPO)}")
     return 0
 
 
