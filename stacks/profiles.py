@@ -133,8 +133,8 @@ def render_profiles(roles: Sequence[RoleSpec], targets: Sequence[Target]) -> str
         "# ~/.aws/config profiles for the developer roles. `mfa-assume setup --from THIS_FILE`",
         "# writes yours (and updates them on its next run); or paste the ones you need.",
         "# source_profile names the profile holding your own long-term IAM user keys.",
-        f"# The '{HELPER_COMMAND}' command: install the helper with pipx (docs/helper.md). It "
-        "must be on the PATH",
+        f"# The '{HELPER_COMMAND}' command: install the helper with pipx "
+        "(scripts/mfa_assume/README.md). It must be on the PATH",
         "# of every program that reads these profiles (cron, IDEs, services), or write its "
         "absolute path",
         f"# (command -v {HELPER_COMMAND}) in place of '{HELPER_COMMAND}' below.",

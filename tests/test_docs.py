@@ -203,7 +203,13 @@ def test_a_run_block_runs(block: Block, tmp_path: Path) -> None:
     venv_bin = Path(sys.executable).parent
     env = {
         "PATH": os.pathsep.join(
-            [str(venv_bin), str(REPO / "node_modules" / ".bin"), "/usr/local/bin", "/usr/bin", "/bin"]
+            [
+                str(venv_bin),
+                str(REPO / "node_modules" / ".bin"),
+                "/usr/local/bin",
+                "/usr/bin",
+                "/bin",
+            ]
         ),
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",

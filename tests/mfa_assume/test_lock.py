@@ -54,7 +54,7 @@ def test_a_waiter_gives_up_after_its_timeout_with_exit_12(tmp_path, holder):
     with pytest.raises(HelperError) as caught, lock.held(entry, 0.2):
         pytest.fail("got a lock that another process holds")
     assert caught.value.code == ExitCode.LOCK_TIMEOUT
-    assert int(caught.value.code) == 12  # documented in --help and docs/helper.md
+    assert int(caught.value.code) == 12  # documented in --help and scripts/mfa_assume/README.md
     assert "MFA_ASSUME_LOCK_TIMEOUT" in caught.value.message
 
 

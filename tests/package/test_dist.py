@@ -14,11 +14,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT = 900  # pip installs the CDK's Python bindings with the construct library
-# (distribution file prefix, folder with its CHANGELOG, how to ask the installed package its version)
+# distribution file prefix: (folder with its CHANGELOG, how to ask the installed package its
+# version)
 PRODUCTS = {
     "developer_role_construct": (
         "constructs",
-        ["python", "-c", "import developer_role; print('developer_role', developer_role.__version__)"],
+        [
+            "python",
+            "-c",
+            "import developer_role; print('developer_role', developer_role.__version__)",
+        ],
     ),
     "developer_roles": ("scripts/developer_roles", ["developer-roles", "--version"]),
     "mfa_assume": ("scripts/mfa_assume", ["mfa-assume", "--version"]),
@@ -59,9 +64,7 @@ def test_dist_builds_an_sdist_and_a_wheel_of_each_product_at_its_changelog_versi
     assert {p.name for p in dist.iterdir()} == expected
 
 
-def test_each_wheel_installs_into_a_fresh_venv_and_runs(
-    dist: Path, tmp_path: Path
-) -> None:
+def test_each_wheel_installs_into_a_fresh_venv_and_runs(dist: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     pip = subprocess.run(

@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    stale = [p for p in out.iterdir() if p.name.startswith(tuple(pk.distribution for pk in PACKAGES))]
+    stale = [
+        p for p in out.iterdir() if p.name.startswith(tuple(pk.distribution for pk in PACKAGES))
+    ]
     for path in stale:
         path.unlink()
     try:

@@ -2,7 +2,8 @@
 
 The identity stack (``stacks/identity_stack.py``) stores the profiles file that synthesis
 writes, gzip-compressed and base64-encoded, in standard-tier String parameters of at most
-4,096 characters each, named ``/developer-roles/profiles/000``, ``001``, ... (why: docs/helper.md,
+4,096 characters each, named ``/developer-roles/profiles/000``, ``001``, ... (why:
+scripts/mfa_assume/README.md,
 "Where setup finds the profiles"). The developers' group may call ``ssm:GetParametersByPath``
 on the path, which is authorized against the path alone
 (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html).

@@ -18,7 +18,8 @@ from mfa_assume.errors import ExitCode, HelperError
 
 TIMEOUT_SECONDS = 15
 MAX_ANSWER_BYTES = 64 * 1024
-# The endpoint refused the credentials it was given (see docs/helper.md, "Console sign-in").
+# The endpoint refused the credentials it was given (see scripts/mfa_assume/README.md,
+# "Console sign-in").
 CANNOT_SIGN_IN = ExitCode.CANNOT_SIGN_IN
 
 Opener = Callable[..., Any]

@@ -197,7 +197,8 @@ def main(argv: list[str]) -> int:
     SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
     text = REFERENCE_FILE.read_text(encoding="utf-8")
     REFERENCE_FILE.write_text(readme_with_reference(text), encoding="utf-8")
-    print(f"wrote {SCHEMA_FILE.relative_to(REPO)} and the reference in {REFERENCE_FILE.relative_to(REPO)}")
+    reference_file = REFERENCE_FILE.relative_to(REPO)
+    print(f"wrote {SCHEMA_FILE.relative_to(REPO)} and the reference in {reference_file}")
     return 0
 
 
