@@ -65,9 +65,14 @@ def held(
     from mfa_assume import files
 
     try:
-        files.ensure_private_dir(os.path.dirname(entry_path))
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(entry_path + ".lock", flags, 0o600)
+        # Opened relative to the folder just checked (never through a link, owned by this
+        # user), so a link swapped in at the folder's path after the check is not followed.
+        folder = files.open_private_dir(os.path.dirname(entry_path))
+        try:
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(os.path.basename(entry_path) + ".lock", flags, 0o600, dir_fd=folder)
+        finally:
+            os.close(folder)
     except OSError:  # no cache folder to write: nothing to share either (a warning follows)
         yield
         return
