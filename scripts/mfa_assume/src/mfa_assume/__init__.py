@@ -8,4 +8,4 @@ Exit codes are listed in :mod:`mfa_assume.errors`.
 """
 
 PROG = "mfa-assume"  # the command, message prefix, cache folder and MFA_ASSUME_* variables
-__version__ = "1.1.0"
+__version__ = "1.2.0"
