@@ -113,9 +113,7 @@ def layout(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> 
             {
                 "identityAccount": IDENTITY,
                 "targets": [{"account": a, "region": r} for a, r in targets],
-                "principals": [
-                    {"arn": d.arn, "mfaSerial": d.mfa_serial} for d in (alice, bob)
-                ],
+                "principals": [{"arn": d.arn, "mfaSerial": d.mfa_serial} for d in (alice, bob)],
                 "groups": [{"name": TEAM, "principals": [alice.arn, bob.arn]}],
             },
             indent=2,
@@ -236,16 +234,17 @@ def test_each_developer_reaches_own_and_team_roles_in_both_targets_with_one_code
         assert f"arn:aws:sts::{account}:assumed-role/PowerUser-{me.user_name}/" in term.output
         assert f"arn:aws:sts::{account}:assumed-role/PowerUser-{TEAM}/" in term.output
 
-    # The other developer's role, with this developer's MFA session (no new code).
+    # The other developer's role, asked for by ARN with this developer's own device.
     refused = role_arn(accounts[1], other.user_name)
     denied = shell(
         home,
         f"mfa-assume --role-arn {refused} --serial-number {me.mfa_serial} "
         f"--region {SECOND_REGION} --format json; echo EXIT=$?",
     )
+    denied.wait_for(re.escape(f"MFA code for {me.mfa_serial}: "))
+    denied.type(local_aws.fresh_totp(me))
     denied.wait_for("EXIT=")
     denied.finish()
-    assert "MFA code for" not in denied.output
     assert f"EXIT={EXIT_ACCESS_DENIED}" in denied.output, denied.output
     assert (
         f"AssumeRole was denied (AccessDenied: User: {me.arn} is not authorized to perform: "

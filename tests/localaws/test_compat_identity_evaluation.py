@@ -140,3 +140,37 @@ def test_without_the_boundary_fix_the_session_acts_outside_it(aws, unique):
     session = _bounded_session(aws, unique)
     with aws.fix_disabled("iam_permissions_boundary"):
         assert "Users" in aws.client("iam", session).list_users()
+
+
+def _group_template(group: str, user: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Developers": {
+                "Type": "AWS::IAM::Group",
+                "Properties": {
+                    "GroupName": group,
+                    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                },
+            },
+            "Members": {
+                "Type": "AWS::IAM::UserToGroupAddition",
+                "Properties": {"GroupName": {"Ref": "Developers"}, "Users": [user]},
+            },
+        }
+    }
+
+
+def test_cloudformation_creates_the_group_with_its_policy_and_members(aws, unique):
+    dev = aws.create_developer(unique)
+    assert aws.deploy_failure(_group_template(unique, dev.user_name)) is None
+    iam = aws.client("iam")
+    assert [u["UserName"] for u in iam.get_group(GroupName=unique)["Users"]] == [dev.user_name]
+    attached = iam.list_attached_group_policies(GroupName=unique)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["ReadOnlyAccess"]
+
+
+def test_without_the_groups_fix_the_stack_completes_without_the_group(aws, unique):
+    dev = aws.create_developer(unique)
+    with aws.fix_disabled("cfn_iam_groups"):
+        assert aws.deploy_failure(_group_template(unique, dev.user_name)) is None
+    assert error_of(aws.client("iam").get_group, GroupName=unique)[0] == "NoSuchEntity"

@@ -232,11 +232,27 @@ def _allows(resource_pattern: str, resource: str, version: str = "2012-10-17") -
 @pytest.mark.parametrize(
     ("pattern", "resource", "allowed"),
     [
-        ("arn:aws:iam::111122223333:user/${aws:username}", "arn:aws:iam::111122223333:user/alice", True),
-        ("arn:aws:iam::111122223333:user/${aws:username}", "arn:aws:iam::111122223333:user/bob", False),
-        ("arn:aws:iam::111122223333:user/${aws:userid}", "arn:aws:iam::111122223333:user/AIDATESTALICE", True),
+        (
+            "arn:aws:iam::111122223333:user/${aws:username}",
+            "arn:aws:iam::111122223333:user/alice",
+            True,
+        ),
+        (
+            "arn:aws:iam::111122223333:user/${aws:username}",
+            "arn:aws:iam::111122223333:user/bob",
+            False,
+        ),
+        (
+            "arn:aws:iam::111122223333:user/${aws:userid}",
+            "arn:aws:iam::111122223333:user/AIDATESTALICE",
+            True,
+        ),
         ("arn:aws:iam::${aws:PrincipalAccount}:user/*", "arn:aws:iam::111122223333:user/bob", True),
-        ("arn:aws:iam::${aws:PrincipalAccount}:user/*", "arn:aws:iam::444455556666:user/bob", False),
+        (
+            "arn:aws:iam::${aws:PrincipalAccount}:user/*",
+            "arn:aws:iam::444455556666:user/bob",
+            False,
+        ),
         ("arn:aws:s3:::b/${aws:PrincipalTag/team}/*", "arn:aws:s3:::b/payments/x", True),
         ("arn:aws:s3:::b/${aws:PrincipalTag/team}/*", "arn:aws:s3:::b/data/x", False),
         # no value and no default: matches nothing (not even with the wildcard around it)
@@ -310,7 +326,12 @@ S3_ONLY = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]
         (S3_ONLY, EVERYTHING, "iam:ListUsers", False),  # the boundary grants nothing itself
         (
             EVERYTHING,
-            {"Statement": [*S3_ONLY["Statement"], {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]},
+            {
+                "Statement": [
+                    *S3_ONLY["Statement"],
+                    {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+                ]
+            },
             "s3:ListBucket",
             False,
         ),
@@ -337,7 +358,9 @@ CI_SESSION = iam_eval.Caller(
     ids=["trust-names-the-role", "trust-names-the-session"],
 )
 def test_boundary_limits_a_same_account_grant_to_the_role_not_to_the_session(named, allowed):
-    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": named}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": named}, "Action": "sts:AssumeRole"}]
+    }
     decision = iam_eval.decide_with_resource_policy(
         trust_policy=trust,
         identity_policies=[EVERYTHING],
@@ -352,7 +375,11 @@ def test_boundary_limits_a_same_account_grant_to_the_role_not_to_the_session(nam
 
 
 def test_boundary_limits_the_identity_side_of_a_cross_account_assume():
-    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "sts:AssumeRole"}
+        ]
+    }
     kwargs: dict[str, Any] = dict(
         trust_policy=trust,
         identity_policies=[EVERYTHING],

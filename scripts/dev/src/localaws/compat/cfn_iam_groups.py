@@ -70,7 +70,7 @@ class _Resource:
         )
 
 
-class CfnGroup(_Resource, CloudFormationModel):  # type: ignore[misc]
+class CfnGroup(_Resource, CloudFormationModel):
     @staticmethod
     def cloudformation_name_type() -> str:
         return "GroupName"
@@ -80,7 +80,7 @@ class CfnGroup(_Resource, CloudFormationModel):  # type: ignore[misc]
         return "AWS::IAM::Group"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -101,7 +101,7 @@ class CfnGroup(_Resource, CloudFormationModel):  # type: ignore[misc]
         return cls(name, str(group.arn))
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -120,7 +120,7 @@ class CfnGroup(_Resource, CloudFormationModel):  # type: ignore[misc]
             backend.delete_group(resource_name)
 
 
-class CfnUserToGroupAddition(_Resource, CloudFormationModel):  # type: ignore[misc]
+class CfnUserToGroupAddition(_Resource, CloudFormationModel):
     @staticmethod
     def cloudformation_name_type() -> str:
         return ""
@@ -130,7 +130,7 @@ class CfnUserToGroupAddition(_Resource, CloudFormationModel):  # type: ignore[mi
         return "AWS::IAM::UserToGroupAddition"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -145,7 +145,7 @@ class CfnUserToGroupAddition(_Resource, CloudFormationModel):  # type: ignore[mi
         return cls(f"{group}|{','.join(map(str, properties.get('Users', [])))}")
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -155,9 +155,7 @@ class CfnUserToGroupAddition(_Resource, CloudFormationModel):  # type: ignore[mi
         properties = cloudformation_json.get("Properties", {})
         for user in properties.get("Users", []):
             with contextlib.suppress(IAMException):
-                _backend(account_id).remove_user_from_group(
-                    str(properties["GroupName"]), str(user)
-                )
+                _backend(account_id).remove_user_from_group(str(properties["GroupName"]), str(user))
 
 
 _MODELS = {CfnGroup.cloudformation_type(), CfnUserToGroupAddition.cloudformation_type()}
