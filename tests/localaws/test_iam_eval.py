@@ -206,3 +206,188 @@ def test_role_session_matches_the_role_principal():
         ]
     }
     assert _decide(session, {}, trust=trust).allowed
+
+
+# --------------------------------------------------------------------------- policy variables
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+
+ALICE_CONTEXT = {
+    "aws:username": "alice",
+    "aws:userid": "AIDATESTALICE",
+    "aws:PrincipalAccount": "111122223333",
+    "aws:PrincipalTag/team": "payments",
+}
+
+
+def _allows(resource_pattern: str, resource: str, version: str = "2012-10-17") -> bool:
+    policy = {
+        "Version": version,
+        "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": resource_pattern}],
+    }
+    return iam_eval.evaluate_identity_policies(
+        [policy], "iam:GetUser", resource, ALICE_CONTEXT
+    ).allowed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "allowed"),
+    [
+        (
+            "arn:aws:iam::111122223333:user/${aws:username}",
+            "arn:aws:iam::111122223333:user/alice",
+            True,
+        ),
+        (
+            "arn:aws:iam::111122223333:user/${aws:username}",
+            "arn:aws:iam::111122223333:user/bob",
+            False,
+        ),
+        (
+            "arn:aws:iam::111122223333:user/${aws:userid}",
+            "arn:aws:iam::111122223333:user/AIDATESTALICE",
+            True,
+        ),
+        ("arn:aws:iam::${aws:PrincipalAccount}:user/*", "arn:aws:iam::111122223333:user/bob", True),
+        (
+            "arn:aws:iam::${aws:PrincipalAccount}:user/*",
+            "arn:aws:iam::444455556666:user/bob",
+            False,
+        ),
+        ("arn:aws:s3:::b/${aws:PrincipalTag/team}/*", "arn:aws:s3:::b/payments/x", True),
+        ("arn:aws:s3:::b/${aws:PrincipalTag/team}/*", "arn:aws:s3:::b/data/x", False),
+        # no value and no default: matches nothing (not even with the wildcard around it)
+        ("arn:aws:s3:::b/${aws:PrincipalTag/missing}*", "arn:aws:s3:::b/x", False),
+        ("arn:aws:s3:::b/${aws:PrincipalTag/missing, 'shared'}/*", "arn:aws:s3:::b/shared/x", True),
+        # ${*} is a literal asterisk, not a wildcard
+        ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/*", True),
+        ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/anything", False),
+    ],
+    ids=lambda value: str(value)[-40:],
+)
+def test_policy_variables_in_resources(pattern, resource, allowed):
+    assert _allows(pattern, resource) is allowed
+
+
+def test_policy_variables_only_in_version_2012_10_17():
+    pattern = "arn:aws:iam::111122223333:user/${aws:username}"
+    assert not _allows(pattern, "arn:aws:iam::111122223333:user/alice", version="2008-10-17")
+    assert not _allows(pattern, "arn:aws:iam::111122223333:user/alice", version="")
+
+
+def test_policy_variables_switched_off_compare_the_text():
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:iam::1:user/${aws:username}"}
+        ],
+    }
+    for resource, allowed in [
+        ("arn:aws:iam::1:user/alice", False),
+        ("arn:aws:iam::1:user/${aws:username}", True),
+    ]:
+        result = iam_eval.evaluate_identity_policies(
+            [policy], "iam:GetUser", resource, ALICE_CONTEXT, variables=False
+        )
+        assert result.allowed is allowed
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected", "holds"),
+    [
+        ("StringEquals", "${aws:username}", True),
+        ("StringLike", "al${?}ce", False),  # ${?} is a literal question mark
+        ("StringLike", "${aws:username}*", True),
+        ("StringNotEquals", "${aws:username}", False),
+        ("StringEquals", "${aws:PrincipalTag/missing}", False),
+        ("StringNotEquals", "${aws:PrincipalTag/missing}", True),
+    ],
+)
+def test_policy_variables_in_string_conditions(operator, expected, holds):
+    context = {**ALICE_CONTEXT, "s3:prefix": "alice"}
+    assert (
+        iam_eval.condition_operator_matches(operator, "s3:prefix", expected, context, context)
+        is holds
+    )
+
+
+# --------------------------------------------------------------------------- boundaries
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+
+EVERYTHING = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+S3_ONLY = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize(
+    ("identity", "boundary", "action", "allowed"),
+    [
+        (EVERYTHING, None, "iam:ListUsers", True),
+        (EVERYTHING, S3_ONLY, "iam:ListUsers", False),  # outside the boundary
+        (EVERYTHING, S3_ONLY, "s3:ListBucket", True),  # in both
+        (S3_ONLY, EVERYTHING, "iam:ListUsers", False),  # the boundary grants nothing itself
+        (
+            EVERYTHING,
+            {
+                "Statement": [
+                    *S3_ONLY["Statement"],
+                    {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+                ]
+            },
+            "s3:ListBucket",
+            False,
+        ),
+    ],
+    ids=["no-boundary", "outside", "inside", "boundary-grants-nothing", "boundary-deny"],
+)
+def test_permissions_boundary_intersects_identity_policies(identity, boundary, action, allowed):
+    decision = iam_eval.decide_identity(
+        identity_policies=[identity], boundary=boundary, action=action, resource="*", context={}
+    )
+    assert decision.allowed is allowed, decision.reason
+
+
+CI_SESSION = iam_eval.Caller(
+    "arn:aws:sts::123456789012:assumed-role/ci/job",
+    "123456789012",
+    role_arn="arn:aws:iam::123456789012:role/ci",
+)
+
+
+@pytest.mark.parametrize(
+    ("named", "allowed"),
+    [(CI_SESSION.role_arn, False), (CI_SESSION.arn, True)],
+    ids=["trust-names-the-role", "trust-names-the-session"],
+)
+def test_boundary_limits_a_same_account_grant_to_the_role_not_to_the_session(named, allowed):
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": named}, "Action": "sts:AssumeRole"}]
+    }
+    decision = iam_eval.decide_with_resource_policy(
+        trust_policy=trust,
+        identity_policies=[EVERYTHING],
+        caller=CI_SESSION,
+        action="sts:AssumeRole",
+        resource=ROLE,
+        resource_account="123456789012",
+        context={},
+        boundary=S3_ONLY,
+    )
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_boundary_limits_the_identity_side_of_a_cross_account_assume():
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    kwargs: dict[str, Any] = dict(
+        trust_policy=trust,
+        identity_policies=[EVERYTHING],
+        caller=MALLORY,
+        action="sts:AssumeRole",
+        resource=ROLE,
+        resource_account="123456789012",
+        context={},
+    )
+    assert iam_eval.decide_with_resource_policy(**kwargs).allowed
+    assert not iam_eval.decide_with_resource_policy(**kwargs, boundary=S3_ONLY).allowed

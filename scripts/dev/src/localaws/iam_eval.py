@@ -18,8 +18,19 @@ replace moto's trust-policy check. It implements what deciding ``sts:AssumeRole`
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
   https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html
 
-Not modelled (the recipe uses none of them): policy variables, permissions boundaries, session
-policies, SCPs/RCPs, service and federated principals (they never match an IAM caller).
+* policy variables (``${aws:username}``, ``${aws:PrincipalTag/team}``, defaults
+  ``${aws:username, 'none'}``, the special characters ``${*}``, ``${?}``, ``${$}``) in
+  ``Resource``/``NotResource`` and in the values of string and ARN conditions, replaced by the
+  request context's value; only in policies of version ``2012-10-17``; a variable without a
+  value makes that resource or value match nothing;
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+* permissions boundaries: the effective permissions of an identity are the intersection of its
+  identity policies and its boundary; a same-account resource policy naming a user or a role
+  session directly is not limited by the boundary, one naming the role is.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+
+Not modelled (the recipe uses none of them): session policies, SCPs/RCPs, service and
+federated principals (they never match an IAM caller).
 """
 
 from __future__ import annotations
@@ -76,11 +87,73 @@ def _as_list(value: Any) -> list[Any]:
 
 def _wildcard(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """IAM wildcards: ``*`` any run of characters, ``?`` one character, nothing else special."""
+    return _wildcard_regex([pattern], value, ignore_case=ignore_case)
+
+
+def _wildcard_regex(pieces: Sequence[str], value: str, *, ignore_case: bool = False) -> bool:
+    """``pieces`` alternate policy text (wildcards apply) and substituted values (literal)."""
     regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+        re.escape(piece)
+        if index % 2
+        else "".join(
+            ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in piece
+        )
+        for index, piece in enumerate(pieces)
     )
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.fullmatch(regex, value, flags) is not None
+
+
+# --------------------------------------------------------------------------- variables
+
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+# ``${key}`` or ``${key, 'default'}``; ``${*}``, ``${?}``, ``${$}`` stand for the character.
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
+_SPECIAL = {"*": "*", "?": "?", "$": "$"}
+VARIABLES_VERSION = "2012-10-17"  # "Policy variables ... are supported only in this version"
+
+
+def substitute(text: str, context: Mapping[str, ContextValue]) -> list[str] | None:
+    """``text`` with its policy variables replaced, as pieces for :func:`_wildcard_regex`
+    (even: policy text, odd: a variable's value, matched literally); None when a variable has
+    no value in the request (nor a default): AWS then matches nothing with this text."""
+    pieces: list[str] = []
+    position = 0
+    for found in _VARIABLE.finditer(text):
+        pieces.append(text[position : found.start()])
+        inner = found.group(1)
+        value: str | None
+        if inner in _SPECIAL:
+            value = _SPECIAL[inner]
+        else:
+            default = _DEFAULT.match(inner)
+            key, fallback = (default.group(1), default.group(2)) if default else (inner, None)
+            values = _lookup(context, key.strip())
+            # multivalued keys cannot be variables; a missing key takes the default
+            value = values[0] if values is not None and len(values) == 1 else fallback
+        if value is None:
+            return None
+        pieces.append(value)
+        position = found.end()
+    pieces.append(text[position:])
+    return pieces
+
+
+def _resolver(
+    document: PolicyDocument, context: Mapping[str, ContextValue], variables: bool
+) -> Mapping[str, ContextValue] | None:
+    """The context that variables of ``document`` resolve from (None: no variables)."""
+    return context if variables and document.get("Version") == VARIABLES_VERSION else None
+
+
+def _pattern_matches(
+    pattern: str, value: str, resolve: Mapping[str, ContextValue] | None, *, ignore_case: bool
+) -> bool:
+    if resolve is None:
+        return _wildcard(pattern, value, ignore_case=ignore_case)
+    pieces = substitute(pattern, resolve)
+    return pieces is not None and _wildcard_regex(pieces, value, ignore_case=ignore_case)
 
 
 # --------------------------------------------------------------------------- conditions
@@ -173,9 +246,16 @@ def _lookup(context: Mapping[str, ContextValue], key: str) -> list[str] | None:
 
 
 def condition_operator_matches(
-    operator: str, key: str, expected: Any, context: Mapping[str, ContextValue]
+    operator: str,
+    key: str,
+    expected: Any,
+    context: Mapping[str, ContextValue],
+    resolve: Mapping[str, ContextValue] | None = None,
 ) -> bool:
-    """Whether one ``{operator: {key: expected}}`` entry of a Condition block holds."""
+    """Whether one ``{operator: {key: expected}}`` entry of a Condition block holds.
+
+    With ``resolve``, policy variables in the values of string and ARN operators are
+    replaced from it; a value whose variable has no value matches nothing."""
     set_prefix = ""
     if ":" in operator:
         set_prefix, operator = operator.split(":", 1)
@@ -198,8 +278,18 @@ def condition_operator_matches(
             return False
         return if_exists or negated
 
+    def one(exp: str, value: str) -> bool:
+        if resolve is None or not base.startswith(("String", "Arn")):
+            return _compare(base, exp, value)
+        pieces = substitute(exp, resolve)
+        if pieces is None:
+            return False
+        if base in ("StringLike", "StringNotLike"):
+            return _wildcard_regex(pieces, value)
+        return _compare(base, "".join(pieces), value)
+
     def value_matches(value: str) -> bool:
-        hit = any(_compare(base, exp, value) for exp in expected_values)
+        hit = any(one(exp, value) for exp in expected_values)
         return not hit if negated else hit
 
     if set_prefix == "ForAllValues":
@@ -211,12 +301,16 @@ def condition_operator_matches(
     return any(value_matches(value) for value in actual)
 
 
-def conditions_match(condition: Any, context: Mapping[str, ContextValue]) -> bool:
+def conditions_match(
+    condition: Any,
+    context: Mapping[str, ContextValue],
+    resolve: Mapping[str, ContextValue] | None = None,
+) -> bool:
     """Every operator and every key of a Condition block must hold (values of a key: any)."""
     if not condition:
         return True
     return all(
-        condition_operator_matches(operator, key, expected, context)
+        condition_operator_matches(operator, key, expected, context, resolve)
         for operator, entries in dict(condition).items()
         for key, expected in dict(entries).items()
     )
@@ -286,11 +380,21 @@ def _action_matches(statement: Mapping[str, Any], action: str) -> bool:
     return False
 
 
-def _resource_matches(statement: Mapping[str, Any], resource: str) -> bool:
+def _resource_matches(
+    statement: Mapping[str, Any],
+    resource: str,
+    resolve: Mapping[str, ContextValue] | None = None,
+) -> bool:
+    def hit(key: str) -> bool:
+        return any(
+            _pattern_matches(str(p), resource, resolve, ignore_case=False)
+            for p in _as_list(statement[key])
+        )
+
     if "Resource" in statement:
-        return any(_wildcard(str(p), resource) for p in _as_list(statement["Resource"]))
+        return hit("Resource")
     if "NotResource" in statement:
-        return not any(_wildcard(str(p), resource) for p in _as_list(statement["NotResource"]))
+        return not hit("NotResource")
     return True  # trust policies have no Resource element: the role itself
 
 
@@ -312,13 +416,19 @@ def evaluate_identity_policies(
     action: str,
     resource: str,
     context: Mapping[str, ContextValue],
+    *,
+    variables: bool = True,
 ) -> PolicyResult:
     result = PolicyResult()
     for document in documents:
+        resolve = _resolver(document, context, variables)
         for statement in _statements(document):
-            if not (_action_matches(statement, action) and _resource_matches(statement, resource)):
+            if not (
+                _action_matches(statement, action)
+                and _resource_matches(statement, resource, resolve)
+            ):
                 continue
-            if not conditions_match(statement.get("Condition"), context):
+            if not conditions_match(statement.get("Condition"), context, resolve):
                 continue  # a statement whose conditions fail does not apply (neither way)
             if statement.get("Effect") == _Effect.DENY.value:
                 result.denied = True
@@ -333,15 +443,20 @@ def evaluate_resource_policy(
     action: str,
     resource: str,
     context: Mapping[str, ContextValue],
+    *,
+    variables: bool = True,
 ) -> PolicyResult:
     result = PolicyResult()
+    resolve = _resolver(document, context, variables)
     for statement in _statements(document):
-        if not (_action_matches(statement, action) and _resource_matches(statement, resource)):
+        if not (
+            _action_matches(statement, action) and _resource_matches(statement, resource, resolve)
+        ):
             continue
         match = _statement_principal_match(statement, caller)
         if match is PrincipalMatch.NONE:
             continue
-        if not conditions_match(statement.get("Condition"), context):
+        if not conditions_match(statement.get("Condition"), context, resolve):
             continue
         if statement.get("Effect") == _Effect.DENY.value:
             result.denied = True
@@ -350,6 +465,56 @@ def evaluate_resource_policy(
             if result.principal_match is not PrincipalMatch.DIRECT:
                 result.principal_match = match
     return result
+
+
+def decide_identity(
+    *,
+    identity_policies: Sequence[PolicyDocument],
+    boundary: PolicyDocument | None,
+    action: str,
+    resource: str,
+    context: Mapping[str, ContextValue],
+    variables: bool = True,
+) -> Decision:
+    """Allow or deny one action on the caller's identity policies and permissions boundary."""
+    identity = evaluate_identity_policies(
+        identity_policies, action, resource, context, variables=variables
+    )
+    bounded = _boundary(boundary, action, resource, context, variables)
+    if identity.denied:
+        return Decision(False, "explicit Deny in an identity-based policy")
+    if bounded is not None and bounded.denied:
+        return Decision(False, "explicit Deny in the permissions boundary")
+    if not identity.allowed:
+        return Decision(False, "no identity-based policy allows the request")
+    if bounded is not None and not bounded.allowed:
+        return Decision(False, "the permissions boundary does not allow the request")
+    return Decision(True, "an identity-based policy allows, within the boundary")
+
+
+def _boundary(
+    boundary: PolicyDocument | None,
+    action: str,
+    resource: str,
+    context: Mapping[str, ContextValue],
+    variables: bool,
+) -> PolicyResult | None:
+    if boundary is None:
+        return None
+    return evaluate_identity_policies([boundary], action, resource, context, variables=variables)
+
+
+def _names_caller_beyond_boundary(policy: PolicyDocument, caller: Caller) -> bool:
+    """Whether an Allow names the user or the role session itself (not the role): AWS does not
+    limit such a same-account grant by the caller's permissions boundary."""
+    for statement in _statements(policy):
+        if statement.get("Effect") != _Effect.ALLOW.value or "Principal" not in statement:
+            continue
+        principal = statement["Principal"]
+        names = ["*"] if principal == "*" else _as_list(dict(principal).get("AWS"))
+        if caller.arn in [str(n) for n in names]:
+            return True
+    return False
 
 
 def decide_with_resource_policy(
@@ -361,19 +526,36 @@ def decide_with_resource_policy(
     resource: str,
     resource_account: str,
     context: Mapping[str, ContextValue],
+    boundary: PolicyDocument | None = None,
+    variables: bool = True,
 ) -> Decision:
-    """Allow or deny one action on a resource that has a resource policy (a role's trust policy)."""
-    trust = evaluate_resource_policy(trust_policy, caller, action, resource, context)
-    identity = evaluate_identity_policies(identity_policies, action, resource, context)
+    """Allow or deny one action on a resource that has a resource policy (a role's trust policy).
+
+    ``boundary``: the caller's permissions boundary (a role session's role's), or None.
+    """
+    trust = evaluate_resource_policy(
+        trust_policy, caller, action, resource, context, variables=variables
+    )
+    identity = evaluate_identity_policies(
+        identity_policies, action, resource, context, variables=variables
+    )
+    bounded = _boundary(boundary, action, resource, context, variables)
     if trust.denied:
         return Decision(False, "explicit Deny in the trust policy")
     if identity.denied:
         return Decision(False, "explicit Deny in an identity-based policy")
+    if bounded is not None and bounded.denied:
+        return Decision(False, "explicit Deny in the permissions boundary")
     if not trust.allowed:
         return Decision(False, "no statement of the trust policy allows the request")
     same_account = caller.account_id == resource_account
+    within = bounded is None or bounded.allowed
     if same_account and trust.principal_match is PrincipalMatch.DIRECT:
-        return Decision(True, "the trust policy allows the caller by name (same account)")
+        if within or _names_caller_beyond_boundary(trust_policy, caller):
+            return Decision(True, "the trust policy allows the caller by name (same account)")
+        return Decision(False, "the trust policy names the role, outside its boundary")
+    if identity.allowed and not within:
+        return Decision(False, "an identity-based policy allows, but not the boundary")
     if identity.allowed:
         return Decision(True, "the trust policy and an identity-based policy both allow")
     where = "the account is trusted" if same_account else "cross-account access"

@@ -22,6 +22,7 @@ from localaws.compat import (
     cfn_change_set_outputs,
     cfn_change_set_per_stack,
     cfn_delete_missing_change_set,
+    cfn_iam_groups,
     cfn_readd_resource,
     cfn_resources_per_template,
     cfn_role_delete_detaches_policies,
@@ -37,9 +38,12 @@ from localaws.compat import (
     iam_list_mfa_devices_caller,
     iam_managed_policies_per_role,
     iam_managed_policies_per_user,
+    iam_permissions_boundary,
     iam_permissions_boundary_exists,
     iam_policy_document_json,
     iam_policy_not_attachable,
+    iam_policy_variables,
+    iam_request_resources,
     iam_role_description,
     iam_role_inline_policy_size,
     iam_role_max_session_duration,
@@ -93,6 +97,7 @@ MODULES: list[ModuleType] = [
     cfn_role_update_tags,  # after cfn_role_update: sets the tags of the role it returns
     cfn_role_managed_policies,
     cfn_role_delete_detaches_policies,
+    cfn_iam_groups,
     # CloudFormation: stacks and change sets
     cfn_change_set_outputs,
     cfn_change_set_not_found,
@@ -109,6 +114,9 @@ MODULES: list[ModuleType] = [
     sts_session_token_long_term_only,
     sts_trust_policy_evaluation,
     sts_session_token,
+    iam_policy_variables,  # evaluation of identity policies: variables, boundaries, resources
+    iam_permissions_boundary,
+    iam_request_resources,
     iam_identity_evaluation,
     sts_role_chaining_limit,  # before the role's MaxSessionDuration check
     sts_assume_role_parameters,  # model constraints first

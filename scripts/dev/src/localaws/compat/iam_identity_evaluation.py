@@ -5,9 +5,11 @@ and conditions all matching) and none denies it; a statement whose conditions do
 simply does not apply. moto 5.2.5 treats an Allow with unmet conditions as an explicit Deny and,
 not knowing the resource ARN of most actions (it passes ``*``), denies every statement scoped to
 specific resources, such as the CDK deploy role's ``ssm:GetParameter`` on the bootstrap version
-parameter. Here, when moto does not know the resource, a statement's Resource is taken as
-matching (the resource dimension is not enforced for those actions; ``aws:ResourceAccount`` is
-the caller's account). GetCallerIdentity is always allowed, as in AWS.
+parameter. Here, when moto does not know the resource and ``iam_request_resources`` does not
+name it either, a statement's Resource is taken as matching (the resource dimension is not
+enforced for those actions; ``aws:ResourceAccount`` is the caller's account). Policy variables
+(``iam_policy_variables``) and the role's permissions boundary (``iam_permissions_boundary``)
+are their own fixes, evaluated here. GetCallerIdentity is always allowed, as in AWS.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
 
@@ -16,7 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from localaws import iam_eval
-from localaws.compat import authorize
+from localaws.compat import authorize, iam_policy_variables
+from localaws.compat.iam_permissions_boundary import caller_boundary
+from localaws.compat.iam_request_resources import request_resource
 from localaws.compat.registry import Fix, enabled, register
 from localaws.compat.sessions import caller, policy_document, request_context
 
@@ -39,10 +43,21 @@ def check_identity_policies(req: Any, resource: str) -> bool:
     context = request_context(req, who, user)
     context["aws:ResourceAccount"] = who.account_id
     documents = [policy_document(p) for p in req._access_key.collect_policies()]
+    boundary = caller_boundary(req)
+    if resource == "*":
+        resource = request_resource(req, user) or "*"
     if resource == "*":
         documents = [_ignoring_resource(document) for document in documents]
-    result = iam_eval.evaluate_identity_policies(documents, req._action, resource, context)
-    if result.denied or not result.allowed:
+        boundary = None if boundary is None else _ignoring_resource(boundary)
+    decision = iam_eval.decide_identity(
+        identity_policies=documents,
+        boundary=boundary,
+        action=req._action,
+        resource=resource,
+        context=context,
+        variables=iam_policy_variables.on(),
+    )
+    if not decision.allowed:
         req._raise_access_denied()
     return True
 

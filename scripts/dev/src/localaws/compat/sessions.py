@@ -202,8 +202,39 @@ def find_role(role_arn: str) -> Any:
         return None
 
 
+def caller_role(req: Any) -> Any:
+    """The role behind a role session's credentials (None for a user or a deleted role)."""
+    key = req._access_key
+    if not isinstance(key, access_control.AssumedRoleAccessKey):
+        return None
+    try:
+        return req.backend.get_role(key._owner_role_name)
+    except NotFoundException:
+        return None
+
+
+def _principal_tags(req: Any, user: Any) -> dict[str, str]:
+    if user is not None:
+        listed = req.backend.list_user_tags(user.name)
+    else:
+        role = caller_role(req)
+        listed = [] if role is None else role.tags
+    return {str(tag["Key"]): str(tag["Value"]) for tag in listed}
+
+
 def request_context(req: Any, who: iam_eval.Caller, user: Any) -> dict[str, Any]:
-    """Global condition keys of a request signed with the caller's credentials."""
+    """Global condition keys of a request signed with the caller's credentials.
+
+    Those the IAM user guide lists for requests of users and role sessions (what can be a
+    policy variable, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-infotouse,
+    and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html):
+    ``aws:username`` (users only), ``aws:userid`` (a user's unique ID; ``ROLEID:session`` for a
+    role session), ``aws:PrincipalTag/<key>`` (the user's or the role's tags; session tags are
+    not kept), ``aws:PrincipalAccount``, ``aws:PrincipalArn``, ``aws:PrincipalType``,
+    ``aws:CurrentTime``, ``aws:EpochTime``, ``aws:SecureTransport``, ``aws:UserAgent``,
+    ``aws:RequestedRegion``, the MFA keys. Not set: ``aws:SourceIp`` (moto does not pass the
+    peer address), ``aws:TokenIssueTime``, ``aws:PrincipalOrgID`` (no organizations).
+    """
     access_key_id = req._access_key._access_key_id
     temporary, mfa_at = caller_mfa_context(req._access_key, access_key_id)
     context: dict[str, iam_eval.ContextValue] = {
@@ -218,6 +249,16 @@ def request_context(req: Any, who: iam_eval.Caller, user: Any) -> dict[str, Any]
     if user is not None:
         context["aws:username"] = str(user.name)
         context["aws:userid"] = str(user.id)
+    else:
+        role = caller_role(req)
+        if role is not None:
+            session_name = who.arn.rsplit("/", 1)[-1]
+            context["aws:userid"] = f"{role.id}:{session_name}"
+    for tag_key, tag_value in _principal_tags(req, user).items():
+        context[f"aws:PrincipalTag/{tag_key}"] = tag_value
+    agent = (getattr(req, "_headers", None) or {}).get("User-Agent")
+    if agent:
+        context["aws:UserAgent"] = str(agent)
     if mfa_at is not None:
         context["aws:MultiFactorAuthPresent"] = "true"
         context["aws:MultiFactorAuthAge"] = str(max(0, int(clock.now() - mfa_at)))

@@ -24,8 +24,9 @@ from typing import Any, cast
 from moto.sts import responses as sts_responses
 
 from localaws import clock, iam_eval
-from localaws.compat import authorize
+from localaws.compat import authorize, iam_policy_variables
 from localaws.compat.errors import AccessDenied, STSValidationError
+from localaws.compat.iam_permissions_boundary import caller_boundary
 from localaws.compat.registry import Fix, enabled, register
 from localaws.compat.sessions import (
     caller,
@@ -105,6 +106,8 @@ def check_assume_role(req: Any, role_arn: str) -> bool:
             resource=str(role.arn),
             resource_account=str(role.account_id),
             context=context,
+            boundary=caller_boundary(req),
+            variables=iam_policy_variables.on(),
         )
         if not decision.allowed:
             raise AccessDenied(
