@@ -93,7 +93,7 @@ VALUES: list[Any] = [
     ["300", "7200"],
     "1970-01-01T01:00:00Z",
 ]
-NULL_VALUES: list[Any] = ["true", "false", True, False, "TRUE"]
+NULL_VALUES: list[Any] = ["true", "false", True, False, "TRUE", ["true", "false"]]
 PRINCIPALS: list[tuple[str, Any]] = [
     ("Principal", "*"),
     ("Principal", {"AWS": "*"}),
@@ -129,19 +129,13 @@ def operator_forms() -> Iterator[str]:
     yield "Null"
 
 
-# JSON booleans: IAM reads them as "true"/"false"; the local AWS's evaluator compares them as
-# Python's "True"/"False" for String operators (reported), so they go to Bool and Null only.
+# JSON booleans: IAM reads them as "true"/"false", under every operator.
 BOOLEANS: list[Any] = [True, False]
 
 
 def entries() -> Iterator[tuple[str, str, Any]]:
     for operator in operator_forms():
-        if operator == "Null":
-            values = NULL_VALUES
-        elif operator.split(":")[-1].startswith("Bool"):
-            values = [*VALUES, *BOOLEANS]
-        else:
-            values = VALUES
+        values = NULL_VALUES if operator == "Null" else [*VALUES, *BOOLEANS]
         for key in KEYS:
             for value in values:
                 yield operator, key, value

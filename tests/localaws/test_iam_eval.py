@@ -110,6 +110,39 @@ ALLOW_ASSUME = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "R
         ("ForAllValues:StringEquals", "aws:TagKeys", ["team"], {}, True),
         ("ForAnyValue:StringEquals", "aws:TagKeys", ["team"], {"aws:TagKeys": ["team", "x"]}, True),
         ("ForAnyValue:StringEquals", "aws:TagKeys", ["team"], {}, False),
+        # Several values of a key are OR'd for Null too: the key absent or present both hold.
+        ("Null", "aws:MultiFactorAuthAge", ["true", "false"], {}, True),
+        (
+            "Null",
+            "aws:MultiFactorAuthAge",
+            ["true", "false"],
+            {"aws:MultiFactorAuthAge": "9"},
+            True,
+        ),
+        # JSON true/false are the strings "true"/"false" under string operators.
+        (
+            "StringEquals",
+            "aws:MultiFactorAuthPresent",
+            True,
+            {"aws:MultiFactorAuthPresent": "true"},
+            True,
+        ),
+        (
+            "StringEquals",
+            "aws:MultiFactorAuthPresent",
+            "true",
+            {"aws:MultiFactorAuthPresent": True},
+            True,
+        ),
+        (
+            "StringEquals",
+            "aws:MultiFactorAuthPresent",
+            False,
+            {"aws:MultiFactorAuthPresent": "true"},
+            False,
+        ),
+        ("BinaryEquals", "aws:Key", "QmluYXJ5", {"aws:Key": "QmluYXJ5"}, True),
+        ("BinaryEquals", "aws:Key", "QmluYXJ5", {"aws:Key": "b3RoZXI="}, False),
     ],
     ids=lambda value: str(value)[:40],
 )

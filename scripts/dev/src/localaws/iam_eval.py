@@ -206,6 +206,8 @@ def _compare(base: str, expected: str, actual: str) -> bool:
         return _arn_like(expected, actual)
     if base == "Bool":
         return actual.lower() == expected.lower()
+    if base == "BinaryEquals":  # base64 text, compared as written
+        return actual == expected
     if base in ("IpAddress", "NotIpAddress"):
         return _ip_in(expected, actual)
     if base.startswith("Numeric") or base.startswith("Date"):
@@ -237,11 +239,19 @@ _NEGATED = {
 }
 
 
+def _text(value: Any) -> str:
+    """A policy or context value as IAM compares it: JSON ``true``/``false`` are the strings
+    ``"true"``/``"false"`` (Python's ``str(True)`` would be ``"True"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _lookup(context: Mapping[str, ContextValue], key: str) -> list[str] | None:
     lowered = key.lower()
     for name, value in context.items():
         if name.lower() == lowered:
-            return [str(item) for item in _as_list(value)]
+            return [_text(item) for item in _as_list(value)]
     return None
 
 
@@ -262,13 +272,14 @@ def condition_operator_matches(
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
     expected_values = [
-        str(value).lower() if base == "Bool" else str(value) for value in _as_list(expected)
+        _text(value).lower() if base == "Bool" else _text(value) for value in _as_list(expected)
     ]
     actual = _lookup(context, key)
 
     if base == "Null":
-        wants_absent = any(value.lower() == "true" for value in expected_values)
-        return (actual is None) == wants_absent
+        # Several values of one key are OR'd, as for every operator: Null ["true", "false"]
+        # holds whether the key is there or not.
+        return any((actual is None) == (value.lower() == "true") for value in expected_values)
 
     negated = base in _NEGATED
     if actual is None:
