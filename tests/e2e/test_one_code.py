@@ -4,8 +4,9 @@ The roles are the app's: ``cdk synth`` of a configuration with three target acco
 the templates and ``aws-config-profiles.ini``; each role is created in its account of the local
 AWS from its synthesized trust policy, and the generated profiles are the developer's
 ``~/.aws/config``. The identity side (the user's own permission to assume roles in other
-accounts) is an inline policy naming the three roles: the identity stack's managed policy uses
-``${aws:username}``, which the local AWS does not evaluate.
+accounts) is an inline policy naming the three roles, which keeps this test to roles created
+from their trust policies; the identity stack's own policy (``${aws:username}``, which the local
+AWS now evaluates) is proven end to end in ``test_identity_account.py``.
 
 Time: the MFA age is judged by the local AWS on its clock and by the helper on its own, so the
 helper runs under ``faketime`` set to the local AWS clock (``advance_clock`` moves both by the
