@@ -101,10 +101,12 @@ class DeveloperRoles(Construct):
         arns = _PolicyArns(stack)
         rendered: dict[str, _Rendered] = {}
         problems: list[str] = []
+        seen: set[str] = set()
         for props in roles:
-            if props.id in rendered:
+            if props.id in seen:
                 problems.append(f"{props.id}: two roles with this ID")
                 continue
+            seen.add(props.id)
             try:
                 rendered[props.id] = _render(props, prefix, scope_path, with_paths, arns)
             except DeveloperRoleError as error:
