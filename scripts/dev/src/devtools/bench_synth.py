@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: synthesis time of the Python app against an equivalent plain JavaScript CDK app.
 
-For each size (1, 100, 1,000 and 5,000 principals by default) the script writes a
+For each size (1, 1,000 and 5,000 principals by default) the script writes a
 configuration, synthesizes it with the Python app (``app.py``) and with the JavaScript app in
 ``bench/js-app`` (the same roles, stacks and cdk-nag checks with ``aws-cdk-lib`` from npm), and
 prints the median wall time of each, the stack count and the largest template's resources,
