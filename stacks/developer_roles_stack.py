@@ -10,11 +10,13 @@ from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from developer_role import DeveloperRole, aws_managed_policy
+from developer_role import aws_managed_policy
+from developer_role.roles import DeveloperRoles, RoleProps
 from developer_roles.config import POWER_USER_ACCESS, ManagedPolicyRef, RoleSpec
 from stacks.outputs import StackOutputs, role_arn_value
 
 PRINCIPAL_TAG = "developer-role:principal"
+ROLES_ID = "DeveloperRoles"  # the roles' logical IDs do not depend on it
 OUTPUT_ID = "RoleArn"  # each role's output, at <principal>/RoleArn as a CfnOutput would be
 STACK_DESCRIPTION = "MFA-gated PowerUser developer roles, one per trusted principal"
 POWER_USER_REASON = (
@@ -25,10 +27,12 @@ POWER_USER_REASON = (
 
 
 class DeveloperRolesStack(Stack):
-    """A :class:`DeveloperRole` per principal, with its ARN as a stack output.
+    """A developer role per principal (all declared by one :class:`DeveloperRoles`), with its
+    ARN as a stack output.
 
-    The outputs are declared together when the roles are (:class:`StackOutputs`), each with the
-    logical ID a ``CfnOutput`` at ``<principal>/RoleArn`` has had.
+    The roles are those a :class:`DeveloperRole` per principal, at ``<construct ID>/Role``
+    below the stack, gives; the outputs are declared together (:class:`StackOutputs`), each
+    with the logical ID a ``CfnOutput`` at ``<principal>/RoleArn`` has had.
     """
 
     def __init__(
@@ -37,11 +41,20 @@ class DeveloperRolesStack(Stack):
         kwargs.setdefault("description", STACK_DESCRIPTION)
         super().__init__(scope, id_, **kwargs)
         self._policies: dict[str, iam.IManagedPolicy] = {}
-        self.developer_roles: dict[str, DeveloperRole] = {}
-        self._outputs = StackOutputs()
+        self.developer_roles = DeveloperRoles(
+            self, ROLES_ID, roles=[self._role_props(spec) for spec in roles]
+        )
+        outputs = StackOutputs()
         for spec in roles:
-            self.developer_roles[spec.key] = self._add_role(spec)
-        self._outputs.declare(self, "Outputs")
+            outputs.add(
+                [spec.construct_id, OUTPUT_ID],
+                role_arn_value(spec.path, spec.role_name),
+                f"Role for {spec.label}"[:1024],
+            )
+            for ref in spec.managed_policies:
+                if ref.is_aws_managed and ref.name_or_arn != POWER_USER_ACCESS and ref.reason:
+                    acknowledge(self.developer_roles.cfn_role(spec.construct_id), ref, ref.reason)
+        outputs.declare(self, "Outputs")
         # PowerUserAccess is on (nearly) every role here for the same reason: acknowledged once
         # for the stack, which holds nothing but developer roles, instead of once per role (two
         # calls into the CDK's runtime each). Other AWS managed policies are exceptions and are
@@ -51,10 +64,9 @@ class DeveloperRolesStack(Stack):
         ):
             acknowledge(self, ManagedPolicyRef(POWER_USER_ACCESS), POWER_USER_REASON)
 
-    def _add_role(self, spec: RoleSpec) -> DeveloperRole:
-        developer = DeveloperRole(
-            self,
-            spec.construct_id,
+    def _role_props(self, spec: RoleSpec) -> RoleProps:
+        return RoleProps(
+            id=spec.construct_id,
             principals=spec.trust.principals,
             principal_arn_patterns=spec.trust.arn_patterns,
             principal_org_id=spec.trust.org_id,
@@ -73,15 +85,6 @@ class DeveloperRolesStack(Stack):
             description=f"PowerUser developer role for {spec.label}; requires MFA"[:1000],
             tags={**spec.tags, PRINCIPAL_TAG: spec.label[:256]},
         )
-        for ref in spec.managed_policies:
-            if ref.is_aws_managed and ref.name_or_arn != POWER_USER_ACCESS and ref.reason:
-                acknowledge(developer, ref, ref.reason)
-        self._outputs.add(
-            [spec.construct_id, OUTPUT_ID],
-            role_arn_value(spec.path, spec.role_name),
-            f"Role for {spec.label}"[:1024],
-        )
-        return developer
 
     # Managed policies are shared between roles: fewer calls into the CDK. Policies named by
     # ARN belong to a scope, so to the stack; AWS managed ones belong to none, so to the app.

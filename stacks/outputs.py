@@ -6,14 +6,12 @@ principals spends building its constructs. :class:`StackOutputs` collects the ou
 stack and declares them in one ``CfnInclude`` of a generated template fragment: the CDK's
 runtime makes the ``CfnOutput`` objects itself, and the synthesized template is the one that
 ``CfnOutput`` calls would have given, logical IDs included (:func:`logical_id` is the CDK's
-rule for them, tested against the CDK).
+rule for them, from the construct library, tested against the CDK).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,33 +20,9 @@ from typing import Any
 from aws_cdk import cloudformation_include as cfn_include
 from constructs import Construct
 
-# The CDK's logical ID rule (core/lib/private/uniqueid): construct IDs below the stack,
-# "Default" left out, the human part without "Resource", duplicates or non-alphanumerics,
-# then the first 8 hex digits of the MD5 of the path.
-_HIDDEN_ID = "Default"
-_HIDDEN_FROM_HUMAN_ID = "Resource"
-_MAX_HUMAN_LEN = 240
-_MAX_ID_LEN = 255
-_NON_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
+from developer_role.logical_ids import logical_id
 
-
-def logical_id(path: Sequence[str]) -> str:
-    """The logical ID the CDK gives an element at ``path`` (construct IDs below its stack)."""
-    # Construct IDs hold no "/": the constructs library turns one into "--".
-    components = [c.replace("/", "--") for c in path if c != _HIDDEN_ID]
-    if not components:
-        raise ValueError("a logical ID needs at least one path component")
-    if len(components) == 1:
-        candidate = _NON_ALPHANUMERIC.sub("", components[0])
-        if len(candidate) <= _MAX_ID_LEN:
-            return candidate
-    digest = hashlib.md5("/".join(components).encode(), usedforsecurity=False).hexdigest()
-    human: list[str] = []
-    for component in components:
-        if not human or not human[-1].endswith(component):
-            human.append(component)
-    readable = "".join(_NON_ALPHANUMERIC.sub("", c) for c in human if c != _HIDDEN_FROM_HUMAN_ID)
-    return readable[:_MAX_HUMAN_LEN] + digest[:8].upper()
+__all__ = ["StackOutputs", "logical_id", "role_arn_value"]
 
 
 def role_arn_value(path: str, role_name: str) -> Mapping[str, Any]:

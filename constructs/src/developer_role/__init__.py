@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DeveloperRoleError,
         aws_managed_policy,
     )
+    from developer_role.roles import DeveloperRoles, RoleProps
     from developer_role.trust import (
         POWER_USER_ACCESS,
         TRUST_ACTIONS,
@@ -32,6 +33,8 @@ _MODULES = {
     "POWER_USER_ACCESS": "trust",
     "DeveloperRole": "role",
     "DeveloperRoleError": "role",
+    "DeveloperRoles": "roles",
+    "RoleProps": "roles",
     "aws_managed_policy": "role",
     "MfaTrustChecks": "mfa_checks",
     "TrustFinding": "mfa_rule",
@@ -47,7 +50,9 @@ __all__ = [
     "TRUST_ACTIONS",
     "DeveloperRole",
     "DeveloperRoleError",
+    "DeveloperRoles",
     "MfaTrustChecks",
+    "RoleProps",
     "TrustFinding",
     "aws_managed_policy",
     "mfa_conditions",

@@ -145,15 +145,13 @@ class DeveloperRole(Construct):
         session_tag_keys: Sequence[str] | None = None,
     ) -> None:
         construct_id = _construct_id(id, id_)
-        problems: list[str] = []
-        session_seconds = _seconds("max_session_duration", max_session_duration, problems)
-        mfa_age_seconds = _seconds("max_mfa_age", max_mfa_age, problems)
-        problems += prop_problems(
+        session_seconds, trust = checked_props(
             principals=principals,
             principal_arn_patterns=principal_arn_patterns,
             principal_org_id=principal_org_id,
-            session_seconds=session_seconds,
-            mfa_age_seconds=mfa_age_seconds,
+            max_session_duration=max_session_duration,
+            max_mfa_age=max_mfa_age,
+            require_source_identity=require_source_identity,
             role_name=role_name,
             path=path,
             description=description,
@@ -161,21 +159,11 @@ class DeveloperRole(Construct):
             allow_session_tags=allow_session_tags,
             session_tag_keys=session_tag_keys,
         )
-        if problems:
-            raise DeveloperRoleError("; ".join(problems))
         super().__init__(scope, construct_id)
         if managed_policies is None:
             managed_policies = [aws_managed_policy(POWER_USER_ACCESS)]
 
-        self.trust_policy: dict[str, Any] = trust_policy(
-            principals=principals,
-            principal_arn_patterns=principal_arn_patterns,
-            principal_org_id=principal_org_id,
-            max_mfa_age_seconds=mfa_age_seconds,
-            require_source_identity=require_source_identity,
-            session_tags=allow_session_tags,
-            session_tag_keys=session_tag_keys,
-        )
+        self.trust_policy: dict[str, Any] = trust
         # An L1 CfnRole with every property given at once: one call into the CDK's runtime
         # where the L2 Role took seven, which matters when an app declares thousands of roles.
         # The plain "Role" holder keeps the path .../Role/Resource, so the logical ID is the
@@ -263,6 +251,56 @@ class DeveloperRole(Construct):
         if problem or is_token(path):
             raise DeveloperRoleError(problem or "path: give the role's path literally, not a token")
         return _import(scope, id, role_name, path, account, mutable)
+
+
+def checked_props(
+    *,
+    principals: Sequence[str],
+    principal_arn_patterns: Sequence[str],
+    principal_org_id: str | None,
+    max_session_duration: Duration | None,
+    max_mfa_age: Duration | None,
+    require_source_identity: bool,
+    role_name: str | None,
+    path: str,
+    description: str | None,
+    tags: Mapping[str, str] | None,
+    allow_session_tags: bool,
+    session_tag_keys: Sequence[str] | None,
+) -> tuple[int, dict[str, Any]]:
+    """A developer role's props checked, as the session duration in seconds and the trust
+    policy; the one definition that :class:`DeveloperRole` and
+    :class:`~developer_role.roles.DeveloperRoles` share.
+
+    :raises DeveloperRoleError: every problem at once, each naming the prop.
+    """
+    problems: list[str] = []
+    session_seconds = _seconds("max_session_duration", max_session_duration, problems)
+    mfa_age_seconds = _seconds("max_mfa_age", max_mfa_age, problems)
+    problems += prop_problems(
+        principals=principals,
+        principal_arn_patterns=principal_arn_patterns,
+        principal_org_id=principal_org_id,
+        session_seconds=session_seconds,
+        mfa_age_seconds=mfa_age_seconds,
+        role_name=role_name,
+        path=path,
+        description=description,
+        tags=tags,
+        allow_session_tags=allow_session_tags,
+        session_tag_keys=session_tag_keys,
+    )
+    if problems:
+        raise DeveloperRoleError("; ".join(problems))
+    return session_seconds, trust_policy(
+        principals=principals,
+        principal_arn_patterns=principal_arn_patterns,
+        principal_org_id=principal_org_id,
+        max_mfa_age_seconds=mfa_age_seconds,
+        require_source_identity=require_source_identity,
+        session_tags=allow_session_tags,
+        session_tag_keys=session_tag_keys,
+    )
 
 
 def _import(
