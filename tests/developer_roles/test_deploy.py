@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from developer_roles.deploy import _config_file, _deploy, _option, stack_states
+from developer_roles.configuration import context_values
+from developer_roles.deploy import _deploy, _option, stack_states
 from developer_roles.plan import stacks
 
 
@@ -35,7 +36,7 @@ from developer_roles.plan import stacks
 )
 def test_profile_and_configuration_are_read_from_the_cdk_arguments(args, profile, config):
     assert _option(args, "--profile") == profile
-    assert _config_file(args) == config
+    assert context_values(args).get("developerRolesFile") == config
 
 
 def assembly(tmp_path: Path, *names: str) -> Path:
