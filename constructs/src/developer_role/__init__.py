@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         trust_policy,
     )
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 _MODULES = {
     "POWER_USER_ACCESS": "trust",
