@@ -236,7 +236,7 @@ def test_the_example_of_the_issue_names_policy_session_and_mfa_age():
     lines = render([summarize("DeveloperRoles", before, after, ENV)])
     assert lines == [
         "Total (1 stack(s)): 0 role(s) added, 0 removed, 3 changed (3 broadened, 0 narrowed), "
-        "0 drifted; broadening: yes (asks for approval)",
+        "0 drifted; broadening: yes (needs approval)",
         "DeveloperRoles: 0 role(s) added, 0 removed, 3 changed (3 broadened, 0 narrowed), "
         "0 drifted",
         "  ~ PowerUser-u1: managed policies + ReadOnlyAccess (broadens)",

@@ -8,6 +8,7 @@ asks once on the terminal and deploys only after "y". Without a terminal it refu
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,66 @@ def test_ctrl_c_during_the_deploy_exits_130_with_each_stacks_state(account, tmp_
         timeout=60,
     ).stdout
     assert "130  interrupted (Ctrl-C)" in help_text
+
+
+def test_ctrl_c_during_synthesis_is_one_line_without_the_childrens_tracebacks(account, tmp_path):
+    """The CDK CLI and the app it runs (Python, Node.js and its Python wrapper) print a
+    traceback each on SIGINT; they run in a process group of their own, so Ctrl-C reaches the
+    command alone, which ends them and says what happened."""
+    aws = account
+    dev = aws.create_developer("dep-synth-interrupted")
+    config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
+    pid_file = tmp_path / "cdk.pid"
+    fake_cdk = tmp_path / "cdk"
+    fake_cdk.write_text(
+        f"#!{sys.executable}\n"
+        "import os, signal, sys\n"
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "print('synthesizing the app', flush=True)\n"
+        # a long synthesis; on SIGINT, Python would print a KeyboardInterrupt traceback
+        "signal.pause()\n"
+    )
+    fake_cdk.chmod(0o755)
+    command = [
+        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
+        "deploy",
+        "--cdk",
+        str(fake_cdk),
+        f"--output={tmp_path / 'out'}",
+        "--",
+        "-c",
+        f"developerRolesFile={config}",
+    ]
+    terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
+    try:
+        terminal.child.timeout = 120
+        terminal.wait_for("synthesizing the app")
+        terminal.child.sendintr()
+        status, rest = terminal.finish()
+    finally:
+        terminal.end()
+    assert status == 130, terminal.output[-3000:]
+    assert "Traceback" not in terminal.output
+    assert "KeyboardInterrupt" not in terminal.output
+    lines = [line.removeprefix("^C") for line in rest.splitlines() if "developer-roles" in line]
+    assert lines == ["developer-roles deploy: interrupted before anything was deployed"], rest
+    assert not Path(f"/proc/{pid_file.read_text()}").exists()  # the child was ended, not left
+
+
+def test_without_cdk_on_path_in_a_set_up_folder_it_names_the_installed_cli(tmp_path):
+    """After `make setup` the pinned CLI is in node_modules/.bin, which only make puts on PATH:
+    the line says so instead of sending the operator back to `make setup`."""
+    (tmp_path / "node_modules" / ".bin").mkdir(parents=True)
+    (tmp_path / "node_modules" / ".bin" / "cdk").write_text("#!/bin/sh\n")
+    done = subprocess.run(
+        [str(recipe.REPO / ".venv" / "bin" / "developer-roles"), "deploy"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "is in node_modules/.bin: run 'make deploy'" in line
+    assert "run 'make setup'" not in line

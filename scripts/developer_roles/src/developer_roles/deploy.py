@@ -49,12 +49,14 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -111,11 +113,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cdk(cdk: str, *args: str, to_stderr: bool = False) -> int:
+@contextlib.contextmanager
+def _child(argv: Sequence[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """A ``cdk`` process in a process group of its own, so that Ctrl-C reaches this command
+    alone: the CDK CLI, the app it runs and their Node.js and Python wrappers would each print
+    a traceback of their own. On Ctrl-C the group is ended (SIGTERM, then SIGKILL after 10 s)
+    and the interrupt goes on to the caller, which says what state the stacks are in."""
+    process = subprocess.Popen(list(argv), start_new_session=True, **options)
+    try:
+        with process:
+            yield process
+    except KeyboardInterrupt:
+        _end_group(process)
+        raise
+
+
+def _end_group(process: subprocess.Popen[str]) -> None:
+    for signal_number, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal_number)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _cdk(cdk: str, *args: str, to_stderr: bool = False, env: dict[str, str] | None = None) -> int:
     """Run a ``cdk`` command; with ``to_stderr`` its standard output goes to standard error
     (``--json`` keeps standard output for the summary alone)."""
     out = sys.stderr if to_stderr else None
-    return subprocess.run([cdk, *args], check=False, stdout=out).returncode
+    with _child([cdk, *args], stdout=out, env=env) as process:
+        return process.wait()
 
 
 def _terminal_width_env() -> dict[str, str]:
@@ -231,7 +260,7 @@ def _deploy(
     the last thing it reported ("deployed", "failed", or its last line about the stack),
     kept in ``reported`` as it comes (what Ctrl-C prints)."""
     reported = {} if reported is None else reported
-    with subprocess.Popen(
+    with _child(
         [cdk, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
     ) as process:
         assert process.stdout is not None
@@ -288,7 +317,7 @@ def _show(plan: Plan, *, as_json: bool, full: bool) -> None:
         for note in plan.notes:
             _error(note)
         return
-    print("Changes (totals, then per stack; every role: DEPLOY_ARGS=--diff):")
+    print("Changes (totals, then per stack; every role: --diff, with make DEPLOY_ARGS=--diff):")
     print("\n".join(render(plan.summaries, full=full)))
     for note in plan.notes:
         print(note)
@@ -350,7 +379,6 @@ def _run(args: argparse.Namespace, session: Any, extra: list[str], progress: _Pr
         return EXIT_CDK_FAILED
     _show(plan, as_json=args.json, full=args.diff)
     if args.diff:
-        out = sys.stderr if args.json else None
         command = [
             args.cdk,
             "diff",
@@ -360,10 +388,7 @@ def _run(args: argparse.Namespace, session: Any, extra: list[str], progress: _Pr
             "--method",
             "template",
         ]
-        done = subprocess.run(
-            [*command, *extra], check=False, stdout=out, env=_terminal_width_env()
-        )
-        if done.returncode:
+        if _cdk(*command, *extra, to_stderr=args.json, env=_terminal_width_env()):
             _error("cdk diff failed (output above); nothing was deployed")
             return EXIT_CDK_FAILED
     if args.summary_only:
@@ -408,11 +433,17 @@ def main(argv: Sequence[str]) -> int:
         _error(f"--concurrency must be 1..50, not {args.concurrency}")
         return EXIT_BAD_INPUT
     if shutil.which(args.cdk) is None:
-        _error(
-            f"cdk CLI not found on PATH ({args.cdk!r}); run 'make setup' (it installs the CLI "
-            "pinned in package.json into node_modules/.bin) or put cdk on PATH; nothing was "
-            "deployed"
-        )
+        if os.path.isfile(os.path.join("node_modules", ".bin", "cdk")):
+            how = (
+                "the CLI pinned in package.json is in node_modules/.bin: run 'make deploy', or "
+                'PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH" (as make does)'
+            )
+        else:
+            how = (
+                "run 'make setup' (it installs the CLI pinned in package.json into "
+                "node_modules/.bin) or put cdk on PATH"
+            )
+        _error(f"cdk CLI not found on PATH ({args.cdk!r}); {how}; nothing was deployed")
         return EXIT_BAD_INPUT
     extra: list[str] = list(args.cdk_args)
     try:

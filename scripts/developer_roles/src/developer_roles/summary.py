@@ -532,7 +532,7 @@ def render(summaries: Sequence[StackSummary], *, full: bool = False) -> list[str
     lines of one kind are grouped: a count and the first names."""
     counted = [s for s in summaries if not s.note]
     all_counts = totals(counted)
-    verdict = "broadening: yes (asks for approval)" if broadens(counted) else "broadening: none"
+    verdict = "broadening: yes (needs approval)" if broadens(counted) else "broadening: none"
     lines = [f"Total ({len(counted)} stack(s)): {_counts_text(all_counts)}; {verdict}"]
     for s in summaries:
         if s.note:
