@@ -7,10 +7,11 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from developer_roles.audit import allows_everything, canonical, load_acknowledgements
+from developer_roles.audit import allows_everything, load_acknowledgements
 from developer_roles.config import validate
 from developer_roles.preflight import MIN_BOOTSTRAP_VERSION, parse_principal
 from developer_roles.report import BadInput
+from developer_roles.summary import canonical
 from stacks.app_builder import build_app
 
 

@@ -36,6 +36,7 @@ from developer_roles.aws import Accounts, not_checked
 from developer_roles.config.loader import APP_TAG_KEY
 from developer_roles.config.model import RolesConfig, RoleSpec
 from developer_roles.report import BadInput, Result
+from developer_roles.summary import canonical
 
 HIGH_PRIVILEGE_POLICIES = ("AdministratorAccess", "PowerUserAccess")
 CHECKS = ("standing-privilege", "mfa-trust", "drift")
@@ -307,19 +308,6 @@ def _tag_differences(actual: Sequence[Mapping[str, Any]], expected: Mapping[str,
         elif found[key] != expected[key]:
             words.append(f"{key}={found[key]} -> {expected[key]}")
     return ", ".join(words)
-
-
-def canonical(document: Any) -> Any:
-    """A policy in a form where equal meaning is equal data: one-element lists as values,
-    lists sorted, statements in a set-like order."""
-    if isinstance(document, Mapping):
-        return {k: canonical(v) for k, v in sorted(document.items()) if k != "Sid"}
-    if isinstance(document, list):
-        items = [canonical(v) for v in document]
-        if len(items) == 1:
-            return items[0]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-    return document
 
 
 def _drift(

@@ -37,11 +37,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from developer_roles.audit import canonical, expected_trust, policy_document
+from developer_roles.audit import expected_trust, policy_document
 from developer_roles.aws import Accounts, not_checked
 from developer_roles.config.layout import GROUP_NAME, IDENTITY_STACK_NAME, StackPlan, plan_stacks
 from developer_roles.config.model import RolesConfig, RoleSpec, Target
 from developer_roles.report import Result
+from developer_roles.summary import canonical
 
 # The CDK's DefaultStackSynthesizer adds a rule that fails any deploy to an environment whose
 # bootstrap stack is older than this (tests/developer_roles asserts it against a synthesized

@@ -89,7 +89,7 @@ def resolve(value: Any, env: Environment, refs: Mapping[str, str] | None = None)
 
 def canonical(document: Any) -> Any:
     """A policy in a form where equal meaning is equal data: one-element lists as values,
-    lists sorted, statement ids dropped."""
+    lists sorted (statements in a set-like order), statement ids dropped."""
     if isinstance(document, Mapping):
         return {k: canonical(v) for k, v in sorted(document.items()) if k != "Sid"}
     if isinstance(document, list):

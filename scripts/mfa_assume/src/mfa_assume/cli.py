@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from mfa_assume import PROG, flow, output, profiles
 from mfa_assume.credentials import Credentials
-from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.errors import ExitCode, HelperError, InputError, reported
 from mfa_assume.options import parse_options
 from mfa_assume.request import Options, Request, build_request
 
@@ -84,6 +84,43 @@ def remember(
     shortcut.remember(args, env, entry, creds, text)
 
 
+def _obtain(
+    options_argv: list[str],
+    command: list[str] | None,
+    deps: flow.Deps,
+    write: Callable[[str], object],
+    runner: CommandRunner,
+) -> int:
+    if command == []:
+        raise InputError("nothing to run after --; expected -- command [args ...]")
+    ns = parse_options(options_argv)
+    if ns.write_profile:
+        from mfa_assume.credfile import check_profile_name, check_target, check_writable
+
+        check_target(check_profile_name(ns.write_profile), deps.env)
+        check_writable(profiles.credentials_path(deps.env))  # before the code is asked
+    options = Options(
+        role_arn=ns.role_arn,
+        role_session_name=ns.role_session_name,
+        serial_number=ns.serial_number,
+        token_code=ns.token_code,
+        duration_seconds=ns.duration_seconds,
+        source_identity=ns.source_identity,
+        profile=ns.profile,
+        region=ns.region,
+        no_mfa=ns.no_mfa,
+        refresh=ns.refresh,
+        no_mfa_session=ns.no_mfa_session,
+        tags=tuple(ns.tag or ()),
+    )
+    request = build_request(options, deps.env)
+    result = flow.obtain(request, deps)
+    code = deliver(result.credentials, ns, command, request.region, deps, write, runner)
+    if command is None and not ns.write_profile and not ns.refresh:
+        remember(options_argv, request, result.credentials, ns.format, deps.env)
+    return code
+
+
 def main(
     argv: Sequence[str] | None = None,
     deps: flow.Deps | None = None,
@@ -102,38 +139,4 @@ def main(
 
         return setup_cli.main(argv[1:], deps, write)
     options_argv, command = split_command(argv)
-    try:
-        if command == []:
-            raise InputError("nothing to run after --; expected -- command [args ...]")
-        ns = parse_options(options_argv)
-        if ns.write_profile:
-            from mfa_assume.credfile import check_profile_name, check_target, check_writable
-
-            check_target(check_profile_name(ns.write_profile), deps.env)
-            check_writable(profiles.credentials_path(deps.env))  # before the code is asked
-        options = Options(
-            role_arn=ns.role_arn,
-            role_session_name=ns.role_session_name,
-            serial_number=ns.serial_number,
-            token_code=ns.token_code,
-            duration_seconds=ns.duration_seconds,
-            source_identity=ns.source_identity,
-            profile=ns.profile,
-            region=ns.region,
-            no_mfa=ns.no_mfa,
-            refresh=ns.refresh,
-            no_mfa_session=ns.no_mfa_session,
-            tags=tuple(ns.tag or ()),
-        )
-        request = build_request(options, deps.env)
-        result = flow.obtain(request, deps)
-        code = deliver(result.credentials, ns, command, request.region, deps, write, runner)
-        if command is None and not ns.write_profile and not ns.refresh:
-            remember(options_argv, request, result.credentials, ns.format, deps.env)
-        return code
-    except HelperError as exc:
-        deps.stderr.write(f"{PROG}: {exc.message}\n")
-        return int(exc.code)
-    except KeyboardInterrupt:
-        deps.stderr.write(f"{PROG}: interrupted\n")
-        return ExitCode.INTERRUPTED
+    return reported(lambda: _obtain(options_argv, command, deps, write, runner), deps.stderr)

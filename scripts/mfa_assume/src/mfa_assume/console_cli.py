@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from mfa_assume import PROG, console, flow, signin
 from mfa_assume.checks import check_endpoint_url, check_region
 from mfa_assume.console import Partition, SessionKeys
-from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.errors import ExitCode, HelperError, InputError, reported
 from mfa_assume.options import OPTIONS, attach_dash_values
 from mfa_assume.request import ENDPOINT_VARIABLES, Options, build_request, selected_profile
 
@@ -261,11 +261,4 @@ def main(
     stdout: Callable[[str], object] | None = None,
 ) -> int:
     deps = deps or flow.Deps(env=os.environ)
-    try:
-        return run(argv, deps, stdout or sys.stdout.write)
-    except HelperError as exc:
-        deps.stderr.write(f"{PROG}: {exc.message}\n")
-        return int(exc.code)
-    except KeyboardInterrupt:
-        deps.stderr.write(f"{PROG}: interrupted\n")
-        return ExitCode.INTERRUPTED
+    return reported(lambda: run(argv, deps, stdout or sys.stdout.write), deps.stderr)

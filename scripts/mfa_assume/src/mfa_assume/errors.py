@@ -32,6 +32,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import TextIO
+
+from mfa_assume import PROG
 
 
 class ExitCode(enum.IntEnum):
@@ -74,3 +78,16 @@ class InputError(HelperError):
 
     def __init__(self, message: str) -> None:
         super().__init__(ExitCode.INVALID_INPUT, message)
+
+
+def reported(run: Callable[[], int], stderr: TextIO) -> int:
+    """``run()``'s exit code; a :class:`HelperError` or Ctrl-C that ends it is written to
+    ``stderr`` as one line and becomes its exit code."""
+    try:
+        return run()
+    except HelperError as exc:
+        stderr.write(f"{PROG}: {exc.message}\n")
+        return int(exc.code)
+    except KeyboardInterrupt:
+        stderr.write(f"{PROG}: interrupted\n")
+        return ExitCode.INTERRUPTED

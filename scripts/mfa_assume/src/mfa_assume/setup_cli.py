@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
 from mfa_assume import PROG, credfile, flow, profiles, setup
-from mfa_assume.errors import ExitCode, HelperError, InputError
+from mfa_assume.errors import ExitCode, HelperError, InputError, reported
 
 COMMAND = f"{PROG} setup"
 EPILOG = """\
@@ -209,11 +209,4 @@ def main(
     env: Mapping[str, str] | None = None,
 ) -> int:
     deps = deps or flow.Deps(env=env or os.environ)
-    try:
-        return run(argv, deps, stdout or sys.stdout.write)
-    except HelperError as exc:
-        deps.stderr.write(f"{PROG}: {exc.message}\n")
-        return int(exc.code)
-    except KeyboardInterrupt:
-        deps.stderr.write(f"{PROG}: interrupted\n")
-        return ExitCode.INTERRUPTED
+    return reported(lambda: run(argv, deps, stdout or sys.stdout.write), deps.stderr)

@@ -40,11 +40,26 @@ def _backend(account_id: str) -> Any:
 
 
 class _Resource:
-    """What both resource types share (a mixin: moto finds models as direct subclasses)."""
+    """What both resource types share (a mixin: moto finds models as direct subclasses).
+
+    A subclass names its type and its name property and says what creating and deleting do
+    with the resource's ``Properties``.
+    """
+
+    CFN_TYPE = ""
+    NAME_TYPE = ""
 
     def __init__(self, physical_id: str, arn: str = "") -> None:
         self.physical_resource_id = physical_id
         self.arn = arn
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_TYPE
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.CFN_TYPE
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -52,6 +67,35 @@ class _Resource:
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
         return self.arn
+
+    @classmethod
+    def create(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def delete(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        return cls.create(resource_name, cloudformation_json.get("Properties", {}), account_id)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        cls.delete(resource_name, cloudformation_json.get("Properties", {}), account_id)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -71,24 +115,11 @@ class _Resource:
 
 
 class CfnGroup(_Resource, CloudFormationModel):
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "GroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::Group"
+    CFN_TYPE = "AWS::IAM::Group"
+    NAME_TYPE = "GroupName"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        properties = cloudformation_json.get("Properties", {})
+    def create(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> Any:
         name = str(properties.get("GroupName") or resource_name)
         backend = _backend(account_id)
         group = backend.create_group(name, properties.get("Path") or "/")
@@ -101,13 +132,7 @@ class CfnGroup(_Resource, CloudFormationModel):
         return cls(name, str(group.arn))
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
+    def delete(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> None:
         backend = _backend(account_id)
         with contextlib.suppress(IAMException):
             group = backend.get_group(resource_name)
@@ -121,38 +146,17 @@ class CfnGroup(_Resource, CloudFormationModel):
 
 
 class CfnUserToGroupAddition(_Resource, CloudFormationModel):
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::UserToGroupAddition"
+    CFN_TYPE = "AWS::IAM::UserToGroupAddition"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        properties = cloudformation_json.get("Properties", {})
+    def create(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> Any:
         group = str(properties["GroupName"])
         for user in properties.get("Users", []):
             _backend(account_id).add_user_to_group(group, str(user))
         return cls(f"{group}|{','.join(map(str, properties.get('Users', [])))}")
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        properties = cloudformation_json.get("Properties", {})
+    def delete(cls, resource_name: str, properties: dict[str, Any], account_id: str) -> None:
         for user in properties.get("Users", []):
             with contextlib.suppress(IAMException):
                 _backend(account_id).remove_user_from_group(str(properties["GroupName"]), str(user))

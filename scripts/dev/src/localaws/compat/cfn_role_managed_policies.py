@@ -37,7 +37,7 @@ def sync(backend: Any, role: Any, wanted: list[str]) -> None:
 
 
 def _sync_from(
-    cloudformation_json: dict[str, Any], role: Any, account_id: str, region: str
+    role: Any, cloudformation_json: dict[str, Any], account_id: str, region: str
 ) -> None:
     if enabled(FIX.name):
         backend = iam_models.iam_backends[account_id][get_partition(region)]
@@ -45,46 +45,5 @@ def _sync_from(
 
 
 def install() -> None:
-    role_cls = iam_models.Role
-
-    def make_create(original: patching.Func) -> patching.Func:
-        def create(
-            cls: type,
-            resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            role = original(
-                cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-            )
-            _sync_from(cloudformation_json, role, account_id, region_name)
-            return role
-
-        return create
-
-    def make_update(original: patching.Func) -> patching.Func:
-        def update(
-            cls: type,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-        ) -> Any:
-            role = original(
-                cls,
-                original_resource,
-                new_resource_name,
-                cloudformation_json,
-                account_id,
-                region_name,
-            )
-            _sync_from(cloudformation_json, role, account_id, region_name)
-            return role
-
-        return update
-
-    patching.wrap_classmethod(role_cls, "create_from_cloudformation_json", make_create)
-    patching.wrap_classmethod(role_cls, "update_from_cloudformation_json", make_update)
+    patching.after_cfn_create(iam_models.Role, _sync_from)
+    patching.after_cfn_update(iam_models.Role, _sync_from)

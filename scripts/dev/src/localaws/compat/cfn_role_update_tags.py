@@ -37,29 +37,13 @@ def sync_tags(backend: Any, role: Any, wanted: list[dict[str, str]]) -> None:
         backend.tag_role(role.name, [{"Key": t["Key"], "Value": t["Value"]} for t in wanted])
 
 
+def _sync_from(
+    role: Any, cloudformation_json: dict[str, Any], account_id: str, region: str
+) -> None:
+    if enabled(FIX.name) and isinstance(role, iam_models.Role):
+        backend = iam_models.iam_backends[account_id][get_partition(region)]
+        sync_tags(backend, role, list(cloudformation_json["Properties"].get("Tags", [])))
+
+
 def install() -> None:
-    def make(original: patching.Func) -> patching.Func:
-        def update(
-            cls: type,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-        ) -> Any:
-            role = original(
-                cls,
-                original_resource,
-                new_resource_name,
-                cloudformation_json,
-                account_id,
-                region_name,
-            )
-            if enabled(FIX.name) and isinstance(role, iam_models.Role):
-                backend = iam_models.iam_backends[account_id][get_partition(region_name)]
-                sync_tags(backend, role, list(cloudformation_json["Properties"].get("Tags", [])))
-            return role
-
-        return update
-
-    patching.wrap_classmethod(iam_models.Role, "update_from_cloudformation_json", make)
+    patching.after_cfn_update(iam_models.Role, _sync_from)
