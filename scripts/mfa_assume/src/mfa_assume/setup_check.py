@@ -85,5 +85,8 @@ def check(env: Mapping[str, str], stderr: TextIO) -> int:
             stderr.write(f"{COMMAND}: profile {name!r}: {reason}\n")
     if failed:
         return ExitCode.CHECK_FAILED
-    stderr.write(f"{COMMAND}: the credential_process of {checked} profiles runs\n")
+    if checked == 1:
+        stderr.write(f"{COMMAND}: the credential_process of 1 profile runs\n")
+    else:
+        stderr.write(f"{COMMAND}: the credential_process of each of {checked} profiles runs\n")
     return ExitCode.OK
