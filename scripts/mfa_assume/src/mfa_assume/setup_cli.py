@@ -124,8 +124,26 @@ def _caller_and_published(ns: argparse.Namespace, deps: flow.Deps) -> tuple[str 
 
         ssm = clients.session_client("ssm")
         ctx = ctx._replace(operation="GetParametersByPath")
-        text = str(flow._call(ctx, lambda: {"text": published.fetch(ssm)})["text"])
+        try:
+            text = str(flow._call(ctx, lambda: {"text": published.fetch(ssm)})["text"])
+        except HelperError as exc:
+            raise PublishedError(exc) from None
     return caller, text
+
+
+class PublishedError(HelperError):
+    """The published profiles could not be read: said on one ``mfa-assume setup:`` line
+    with the way around it (``--from FILE``)."""
+
+    def __init__(self, exc: HelperError) -> None:
+        message = exc.message
+        if "--from" not in message:
+            message = (
+                "cannot read the profiles published in SSM /developer-roles/profiles: "
+                f"{message}; use --from FILE (the profiles file synthesis writes: "
+                "cdk.out/aws-config-profiles.ini), or --region with the identity account's region"
+            )
+        super().__init__(exc.code, message)
 
 
 def run(
@@ -150,7 +168,11 @@ def run(
     from_file = _read_from(ns.source) if ns.source else None
     if from_file is not None:
         setup.parse(from_file, ns.source)  # a bad file is refused before any AWS call
-    caller, published_text = _caller_and_published(ns, deps)
+    try:
+        caller, published_text = _caller_and_published(ns, deps)
+    except PublishedError as exc:
+        deps.stderr.write(f"{COMMAND}: {exc.message}\n")
+        return int(exc.code)
     caller = ns.principal or caller or ""
     text = from_file if from_file is not None else published_text or ""
     where = ns.source or "the published profiles"
