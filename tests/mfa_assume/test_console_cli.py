@@ -413,17 +413,31 @@ def test_the_browser_gets_the_url_and_stdout_gets_nothing(env, federation, tmp_p
     assert done.stderr == "mfa-assume: opened the AWS console (aws, us-east-1) in your browser\n"
 
 
-def test_a_browser_that_fails_is_exit_14(env, federation, tmp_path):
+@pytest.mark.parametrize(
+    ("browser", "expected"),
+    [
+        pytest.param(
+            "false", "the browser command 'false' exited with status 1", id="exits-non-zero"
+        ),
+        pytest.param(
+            "/nonexistent/browser",
+            "the browser command '/nonexistent/browser' could not be started "
+            "(No such file or directory)",
+            id="cannot-start",
+        ),
+    ],
+)
+def test_a_browser_that_fails_is_exit_14(env, federation, tmp_path, browser, expected):
     seed(env)
     full = {
         **env,
         "AWS_ENDPOINT_URL_SIGNIN": federation.url,
-        "BROWSER": "false",
+        "BROWSER": browser,
         "PATH": os.environ["PATH"],
     }
     done = run([sys.executable, "-m", "mfa_assume", "console", "--profile", PROFILE], full)
     assert done.returncode == EXIT_NO_BROWSER
-    assert done.stderr == "mfa-assume: the browser could not be started; run with --print-url\n"
+    assert done.stderr == f"mfa-assume: {expected}; run with --print-url\n"
     assert SIGNIN_TOKEN not in done.stdout + done.stderr
 
 

@@ -269,16 +269,24 @@ def test_check_reports_a_profile_whose_command_does_not_run(home, command, expec
     assert expected in line
 
 
-def test_check_passes_when_every_command_runs(home):
+@pytest.mark.parametrize(
+    ("count", "summary"),
+    [
+        pytest.param(1, "the credential_process of 1 profile runs", id="one"),
+        pytest.param(2, "the credential_process of each of 2 profiles runs", id="two"),
+    ],
+)
+def test_check_passes_when_every_command_runs(home, count, summary):
     home.config.write_text(
-        f"[profile ok]\ncredential_process = {sys.executable} -m mfa_assume --profile p-mfa\n",
+        "".join(
+            f"[profile ok{i}]\n"
+            f"credential_process = {sys.executable} -m mfa_assume --profile p-mfa\n"
+            for i in range(count)
+        ),
         encoding="utf-8",
     )
     code, _, err = home.setup("--check")
-    assert (code, err) == (
-        0,
-        "mfa-assume setup --check: the credential_process of 1 profiles runs\n",
-    )
+    assert (code, err) == (0, f"mfa-assume setup --check: {summary}\n")
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ secrets; they are quoted on one line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -44,8 +45,46 @@ class Context(NamedTuple):
     tags: bool = False  # session tags were sent (the trust policy must allow sts:TagSession)
 
 
+MAX_MESSAGE_CHARS = 300  # an AWS message quoted in ours; longer ones are cut
+_MARKUP_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
+_MARKUP_MESSAGE = re.compile(r"<Message>([^<]*)</Message>", re.DOTALL)
+_MARKUP_TITLE = re.compile(r"<title>([^<]*)</title>", re.DOTALL | re.IGNORECASE)
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _bounded(text: str) -> str:
+    text = _one_line(text)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
+def error_of(response: Mapping[str, Any]) -> tuple[str, str]:
+    """A ClientError's code and one-line message (at most :data:`MAX_MESSAGE_CHARS`).
+
+    An endpoint that answers a JSON-protocol call (SSM, ...) with an XML or HTML body (a
+    proxy, a local AWS, a Query-protocol error) leaves botocore with the HTTP status as the
+    code and the raw body as the message: the body's ``<Code>`` and ``<Message>`` (or an
+    HTML ``<title>``) are taken from it instead; a body is never quoted."""
+    error = response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    message = str(error.get("Message", ""))
+    if message.lstrip().startswith("<"):
+        import html
+
+        found_code = _MARKUP_CODE.search(message)
+        found = _MARKUP_MESSAGE.search(message) or _MARKUP_TITLE.search(message)
+        if found_code is not None:
+            code = html.unescape(found_code.group(1).strip())
+        message = (
+            html.unescape(found.group(1))
+            if found is not None
+            else f"an XML or HTML answer of {len(message)} characters, not shown"
+        )
+    if code.isdigit():
+        code = f"HTTP {code}"
+    return code, _bounded(message)
 
 
 def translate(exc: Exception, ctx: Context) -> HelperError:
@@ -81,9 +120,7 @@ def translate(exc: Exception, ctx: Context) -> HelperError:
 
 
 def _client_error(exc: botocore.exceptions.ClientError, ctx: Context) -> HelperError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
-    message = _one_line(str(error.get("Message", "")))
+    code, message = error_of(exc.response)
     said = f"({code}: {message})"
     if code in _CLOCK_CODES or message.startswith(_CLOCK_MESSAGES):
         return HelperError(ExitCode.AWS_OTHER, clock_message(exc.response, said))

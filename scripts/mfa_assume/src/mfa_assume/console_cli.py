@@ -246,13 +246,33 @@ def _open_in_browser(
         return ExitCode.OK
     # before the browser: webbrowser may wait for it, and the helper may be stopped meanwhile
     console_page.start_remover(page)
-    if not browser.open(console_page.page_url(page), new=2):
+    failure = _browser_failure(browser, console_page.page_url(page))
+    if failure is not None:
         console_page.remove_page(page)  # the remover sees it gone and ends
-        raise HelperError(
-            ExitCode.NO_BROWSER, "the browser could not be started; run with --print-url"
-        )
+        raise HelperError(ExitCode.NO_BROWSER, f"{failure}; run with --print-url")
     deps.stderr.write(f"{PROG}: opened {where} in your browser\n")
     return ExitCode.OK
+
+
+def _browser_failure(browser: Any, url: str) -> str | None:
+    """Why the browser did not open ``url``; None when it did. A command browser ($BROWSER,
+    webbrowser.GenericBrowser) is run here as webbrowser would, so that a command that started
+    and exited non-zero is told apart from one that could not be started."""
+    import subprocess
+    import webbrowser
+
+    if type(browser) is not webbrowser.GenericBrowser:
+        return None if browser.open(url, new=2) else "the browser could not be started"
+    command = [browser.name, *(arg.replace("%s", url) for arg in browser.args)]
+    try:
+        status = subprocess.run(command, close_fds=True, check=False).returncode
+    except OSError as exc:
+        return f"the browser command {browser.name!r} could not be started ({exc.strerror})"
+    if status < 0:
+        return f"the browser command {browser.name!r} was ended by signal {-status}"
+    if status != 0:
+        return f"the browser command {browser.name!r} exited with status {status}"
+    return None
 
 
 def main(

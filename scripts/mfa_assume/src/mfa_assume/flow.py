@@ -289,11 +289,12 @@ def _discover_serial(iam: Any, ctx: Context) -> str | None:
     try:
         devices = iam.list_mfa_devices()["MFADevices"]
     except botocore.exceptions.ClientError as exc:
-        error = exc.response.get("Error", {})
+        from mfa_assume.aws_errors import error_of
+
+        code, message = error_of(exc.response)
         raise HelperError(
             ExitCode.SERIAL_NOT_FOUND,
-            f"cannot list your MFA devices ({error.get('Code')}: "
-            f"{' '.join(str(error.get('Message', '')).split())}); pass --serial-number "
+            f"cannot list your MFA devices ({code}: {message}); pass --serial-number "
             f"arn:aws:iam::ACCOUNT:mfa/NAME or {ctx.config_hint}",
         ) from None
     except Exception as exc:

@@ -183,6 +183,11 @@ def own_serial(entries: Sequence[Entry], caller: str) -> str | None:
     return next((e.trust.serials[caller] for e in entries if caller in e.trust.serials), None)
 
 
+def needs_serial(entries: Sequence[Entry]) -> bool:
+    """Whether any of the profiles assumes a role (and so gets ``mfa_serial``)."""
+    return any(key == "role_arn" for e in entries for p in e.profiles for key, _ in p.settings)
+
+
 def _own_profile(
     profile: Profile, serial: str | None, source_profile: str, helper: str
 ) -> list[str]:

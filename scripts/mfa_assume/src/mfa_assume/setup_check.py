@@ -6,6 +6,10 @@ command that is not on the PATH (or not at its absolute path), not executable, o
 helper) one that does not start: ``--version`` is run, which asks for nothing. A helper
 named without its path is reported too: it runs here, but not under a short PATH (cron,
 IDEs, services); ``mfa-assume setup`` writes the absolute path.
+
+A role profile the helper assumes without ``mfa_serial`` gets a warning, not a failure: the
+helper then lists the caller's MFA devices at each new session, which works only with
+``iam:ListMFADevices`` and one device, and this check makes no AWS call to find out.
 """
 
 from __future__ import annotations
@@ -70,6 +74,18 @@ def problem(command: str, env: Mapping[str, str]) -> str | None:
     return None
 
 
+def _helper_profile(command: str) -> str | None:
+    """The profile a ``credential_process`` that runs this helper names (``--profile X``)."""
+    if not profiles.runs_helper(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    at = next((i for i, word in enumerate(words[:-1]) if word == "--profile"), None)
+    return None if at is None else words[at + 1]
+
+
 def check(env: Mapping[str, str], stderr: TextIO) -> int:
     """One line per profile whose command does not run; exit 16 when there is one."""
     config = profiles.read_files(env).config
@@ -83,7 +99,23 @@ def check(env: Mapping[str, str], stderr: TextIO) -> int:
         if reason is not None:
             failed += 1
             stderr.write(f"{COMMAND}: profile {name!r}: {reason}\n")
+        role = _helper_profile(command)
+        if (
+            role is not None
+            and role in config
+            and "role_arn" in config[role]
+            and "mfa_serial" not in config[role]
+        ):
+            stderr.write(
+                f"{COMMAND}: warning: profile {role!r} has no mfa_serial: the helper lists "
+                "your MFA devices (iam:ListMFADevices) for each new session and fails if you "
+                f"may not or have several; run {PROG} setup --serial-number "
+                "arn:aws:iam::ACCOUNT:mfa/NAME, or ask for mfaSerial in the configuration\n"
+            )
     if failed:
         return ExitCode.CHECK_FAILED
-    stderr.write(f"{COMMAND}: the credential_process of {checked} profiles runs\n")
+    if checked == 1:
+        stderr.write(f"{COMMAND}: the credential_process of 1 profile runs\n")
+    else:
+        stderr.write(f"{COMMAND}: the credential_process of each of {checked} profiles runs\n")
     return ExitCode.OK

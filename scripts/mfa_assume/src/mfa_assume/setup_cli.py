@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mfa_assume import PROG, credfile, flow, profiles, setup
 from mfa_assume.errors import ExitCode, HelperError, InputError, reported
@@ -61,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
         help="the profile with your IAM user's access keys (default: default)",
     )
     p.add_argument("--region", help="region of the identity account (published profiles)")
+    p.add_argument(
+        "--serial-number",
+        metavar="ARN",
+        help="your MFA device, written as mfa_serial; default: the configuration's, else "
+        "your one device (iam:ListMFADevices)",
+    )
     what = p.add_mutually_exclusive_group()
     what.add_argument(
         "--print", action="store_true", help="print your profiles instead of writing them"
@@ -99,11 +105,13 @@ def _empty(path: str) -> NoReturn:
     raise InputError(f"{path} does not exist or is empty")
 
 
-def _caller_and_published(ns: argparse.Namespace, deps: flow.Deps) -> tuple[str | None, str | None]:
-    """The caller's ARN (None with ``--principal``) and the published text (None with
-    ``--from``), from one AWS session."""
+def _caller_and_published(
+    ns: argparse.Namespace, deps: flow.Deps
+) -> tuple[str | None, str | None, Any]:
+    """The caller's ARN (None with ``--principal``), the published text (None with
+    ``--from``) and the AWS clients (None without any AWS call), from one AWS session."""
     if ns.principal and ns.source:
-        return None, None
+        return None, None, None
     from mfa_assume import aws
     from mfa_assume.aws_errors import Context
 
@@ -124,8 +132,54 @@ def _caller_and_published(ns: argparse.Namespace, deps: flow.Deps) -> tuple[str 
 
         ssm = clients.session_client("ssm")
         ctx = ctx._replace(operation="GetParametersByPath")
-        text = str(flow._call(ctx, lambda: {"text": published.fetch(ssm)})["text"])
-    return caller, text
+        try:
+            text = str(flow._call(ctx, lambda: {"text": published.fetch(ssm)})["text"])
+        except HelperError as exc:
+            raise PublishedError(exc) from None
+    return caller, text, clients
+
+
+def _found_serial(ns: argparse.Namespace, clients: Any, caller: str, deps: flow.Deps) -> str | None:
+    """The caller's one MFA device as IAM lists it (the helper's own lookup), when
+    GetCallerIdentity found the caller: the devices listed are the signer's. Else, or when
+    it cannot be found, one warning line saying how to set it; the profiles are written."""
+    from mfa_assume.aws_errors import Context
+
+    hint = f"set mfaSerial for {caller} in the deployment's configuration"
+    ctx = Context("ListMFADevices", "", f"profile {ns.source_profile!r}", config_hint=hint)
+    if clients is None or ns.principal:
+        reason = "with --principal, setup does not ask IAM for your MFA device"
+    else:
+        try:
+            found = flow._discover_serial(clients.iam, ctx)
+        except HelperError as exc:
+            reason = exc.message
+        else:
+            if found is not None:
+                return found
+            reason = "IAM lists no MFA device for you"
+    if "--serial-number" not in reason:
+        reason += f"; pass --serial-number arn:aws:iam::ACCOUNT:mfa/NAME or {hint}"
+    deps.stderr.write(
+        f"{COMMAND}: warning: your role profiles are written without mfa_serial (no MFA "
+        f"device known): {reason}\n"
+    )
+    return None
+
+
+class PublishedError(HelperError):
+    """The published profiles could not be read: said on one ``mfa-assume setup:`` line
+    with the way around it (``--from FILE``)."""
+
+    def __init__(self, exc: HelperError) -> None:
+        message = exc.message
+        if "--from" not in message:
+            message = (
+                "cannot read the profiles published in SSM /developer-roles/profiles: "
+                f"{message}; use --from FILE (the profiles file synthesis writes: "
+                "cdk.out/aws-config-profiles.ini), or --region with the identity account's region"
+            )
+        super().__init__(exc.code, message)
 
 
 def run(
@@ -142,6 +196,10 @@ def run(
         return check(env, deps.stderr)
     if ns.principal:
         setup.check_principal(ns.principal)
+    if ns.serial_number:
+        from mfa_assume.checks import check_serial_number
+
+        ns.serial_number = check_serial_number(ns.serial_number)
     from mfa_assume.credfile import check_profile_name
 
     check_profile_name(ns.source_profile)
@@ -150,7 +208,11 @@ def run(
     from_file = _read_from(ns.source) if ns.source else None
     if from_file is not None:
         setup.parse(from_file, ns.source)  # a bad file is refused before any AWS call
-    caller, published_text = _caller_and_published(ns, deps)
+    try:
+        caller, published_text, clients = _caller_and_published(ns, deps)
+    except PublishedError as exc:
+        deps.stderr.write(f"{COMMAND}: {exc.message}\n")
+        return int(exc.code)
     caller = ns.principal or caller or ""
     text = from_file if from_file is not None else published_text or ""
     where = ns.source or "the published profiles"
@@ -161,7 +223,9 @@ def run(
             f"no role in {where} trusts {caller}; ask your platform team to add you",
         )
     helper = setup.helper_command(helper_words(argv0, sys.executable))
-    serial = setup.own_serial(mine, caller)
+    serial = ns.serial_number or setup.own_serial(mine, caller)
+    if serial is None and setup.needs_serial(mine):
+        serial = _found_serial(ns, clients, caller, deps)
 
     def block(entries: Sequence[setup.Entry]) -> list[str]:
         return setup.render_block(entries, serial, ns.source_profile, helper)
