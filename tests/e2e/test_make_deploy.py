@@ -181,7 +181,7 @@ def test_ctrl_c_during_the_deploy_exits_130_with_each_stacks_state(account, tmp_
     try:
         terminal.child.timeout = 300
         terminal.wait_for(r"DeveloperRoles: (creating CloudFormation changeset|deploying)")
-        terminal.child.sendintr()  # Ctrl-C on the terminal: the command and cdk get SIGINT
+        terminal.child.sendintr()  # Ctrl-C: the command gets SIGINT and ends cdk's group
         status, rest = terminal.finish()
     finally:
         terminal.end()

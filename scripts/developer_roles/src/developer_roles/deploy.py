@@ -366,7 +366,9 @@ def _interrupted(session: Any, output: str, progress: _Progress) -> int:
 
 
 def _run(args: argparse.Namespace, session: Any, extra: list[str], progress: _Progress) -> int:
-    if _cdk(args.cdk, "synth", "--quiet", "--output", args.output, *extra, to_stderr=args.json):
+    # What cdk synth prints (notices such as "82 feature flags are not configured") goes to
+    # standard error: standard output is the summary's alone.
+    if _cdk(args.cdk, "synth", "--quiet", "--output", args.output, *extra, to_stderr=True):
         _error("cdk synth failed (its output above); nothing was deployed")
         return EXIT_CDK_FAILED
     progress.synthesized = True
