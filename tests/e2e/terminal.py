@@ -9,6 +9,7 @@ terminal: ``/dev/tty`` in the program (and in any program it starts, such as a
 from __future__ import annotations
 
 import io
+import signal
 import sys
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def program_environment(home: Path, endpoint_url: str | None) -> dict[str, str]:
     return env
 
 
+def _signals_as_in_a_terminal() -> None:
+    """Ctrl-C and Ctrl-\\ do what they do for a command started from an interactive shell. A
+    test run started in the background (``make test &``, a CI runner) has SIGINT ignored, and
+    an ignored signal stays ignored across exec: the program would never see Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Terminal:
     """A program on a real pseudo-terminal, and everything the terminal showed."""
 
@@ -50,6 +59,7 @@ class Terminal:
             codec_errors="replace",
             timeout=TIMEOUT,
             dimensions=(24, 500),  # no line wrapping in the middle of an ARN
+            preexec_fn=_signals_as_in_a_terminal,
         )
         self.child.logfile_read = self.transcript
 
