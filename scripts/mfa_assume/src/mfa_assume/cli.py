@@ -15,7 +15,7 @@ from mfa_assume import PROG, flow, output, profiles
 from mfa_assume.credentials import Credentials
 from mfa_assume.errors import ExitCode, HelperError, InputError, reported
 from mfa_assume.options import parse_options
-from mfa_assume.request import Options, Request, build_request
+from mfa_assume.request import Request, build_request, options_from
 
 CommandRunner = Callable[[list[str], dict[str, str]], int]
 
@@ -99,20 +99,7 @@ def _obtain(
 
         check_target(check_profile_name(ns.write_profile), deps.env)
         check_writable(profiles.credentials_path(deps.env))  # before the code is asked
-    options = Options(
-        role_arn=ns.role_arn,
-        role_session_name=ns.role_session_name,
-        serial_number=ns.serial_number,
-        token_code=ns.token_code,
-        duration_seconds=ns.duration_seconds,
-        source_identity=ns.source_identity,
-        profile=ns.profile,
-        region=ns.region,
-        no_mfa=ns.no_mfa,
-        refresh=ns.refresh,
-        no_mfa_session=ns.no_mfa_session,
-        tags=tuple(ns.tag or ()),
-    )
+    options = options_from(ns, tags=ns.tag or ())
     request = build_request(options, deps.env)
     result = flow.obtain(request, deps)
     code = deliver(result.credentials, ns, command, request.region, deps, write, runner)

@@ -19,7 +19,13 @@ from mfa_assume.checks import check_endpoint_url, check_region
 from mfa_assume.console import Partition, SessionKeys
 from mfa_assume.errors import ExitCode, HelperError, InputError, reported
 from mfa_assume.options import OPTIONS, attach_dash_values
-from mfa_assume.request import ENDPOINT_VARIABLES, Options, build_request, selected_profile
+from mfa_assume.request import (
+    ENDPOINT_VARIABLES,
+    Options,
+    build_request,
+    options_from,
+    selected_profile,
+)
 
 COMMAND = f"{PROG} console"
 # The helper's options that choose and assume the role (options.OPTIONS declares them).
@@ -125,23 +131,9 @@ class Plan:
         self.destination = console.destination_url(ns.destination, self.region, self.partition)
 
     def _options(self) -> Options:
-        ns = self.ns
-        longer = self.session_duration is not None
-        return Options(
-            role_arn=ns.role_arn,
-            role_session_name=ns.role_session_name,
-            serial_number=ns.serial_number,
-            token_code=ns.token_code,
-            duration_seconds=ns.duration_seconds,
-            source_identity=ns.source_identity,
-            profile=ns.profile,
-            region=ns.region,
-            no_mfa=ns.no_mfa,
-            # AWS takes SessionDuration only for a role session assumed with long-term keys:
-            # not one from the cache or the MFA session (role chaining)
-            refresh=ns.refresh or longer,
-            no_mfa_session=ns.no_mfa_session or longer,
-        )
+        # AWS takes SessionDuration only for a role session assumed with long-term keys:
+        # not one from the cache or the MFA session (role chaining)
+        return options_from(self.ns, fresh=self.session_duration is not None)
 
     def _region(self, region: str | None) -> str:
         if not region:

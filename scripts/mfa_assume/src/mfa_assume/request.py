@@ -5,11 +5,15 @@ Everything here happens before any AWS call: a bad value ends the run with exit 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mfa_assume import checks, profiles
 from mfa_assume.errors import InputError
 from mfa_assume.records import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_DURATION = 3600
 STDIN = "-"
@@ -33,6 +37,28 @@ class Options(NamedTuple):
 
     def __repr__(self) -> str:  # never show the MFA code
         return f"Options(profile={self.profile!r}, role_arn={self.role_arn!r}, ...)"
+
+
+def options_from(ns: Any, *, fresh: bool = False, tags: Sequence[str] = ()) -> Options:
+    """The options a parsed command line (:func:`mfa_assume.options.parse_options`) gives.
+
+    ``fresh`` asks for a role session assumed with the long-term keys: neither a cached role
+    session nor the MFA session (role chaining), as ``--refresh --no-mfa-session`` would.
+    """
+    return Options(
+        role_arn=ns.role_arn,
+        role_session_name=ns.role_session_name,
+        serial_number=ns.serial_number,
+        token_code=ns.token_code,
+        duration_seconds=ns.duration_seconds,
+        source_identity=ns.source_identity,
+        profile=ns.profile,
+        region=ns.region,
+        no_mfa=ns.no_mfa,
+        refresh=ns.refresh or fresh,
+        no_mfa_session=ns.no_mfa_session or fresh,
+        tags=tuple(tags),
+    )
 
 
 class Request(NamedTuple):
