@@ -29,6 +29,7 @@ Secrets are kept out of ``repr`` so that assertion messages and logs never show 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
 import botocore.session
 import pyotp
 from botocore.config import Config
@@ -56,6 +58,11 @@ from localaws.server import (
 TOTP_STEP = 30
 
 
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
 def isolated_botocore_session() -> botocore.session.Session:
     """A botocore session that reads no profile, config file or configured endpoint.
 
@@ -64,6 +71,9 @@ def isolated_botocore_session() -> botocore.session.Session:
     the demo's own clients must depend on none of them.
     """
     session = botocore.session.Session()
+    # One loader for every such session of the process: it keeps each service model it has
+    # read, which a new session would read and parse again (most of a new client's cost).
+    session.register_component("data_loader", _shared_loader())
     store = session.get_component("config_store")
     for name, value in [
         ("profile", None),
@@ -127,6 +137,7 @@ class LocalAwsEnv:
         self.admin = admin
         self.server = server
         self._created: list[Developer] = []
+        self._clients: dict[tuple[str, Credentials], Any] = {}
 
     @classmethod
     def local(cls, server: LocalAws) -> LocalAwsEnv:
@@ -182,13 +193,19 @@ class LocalAwsEnv:
         )
 
     def client(self, service: str, credentials: Credentials | None = None) -> Any:
-        # Locally an error is final: no retries with back-off (they only slow a failing test).
-        config = None if self.is_live else Config(retries={"total_max_attempts": 1})
-        return self.session(credentials).client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=self.endpoint_url,
-            config=config,
-        )
+        """A client for ``service`` acting with ``credentials`` (default: admin); one per
+        service and credentials, made on first use (a client costs a tenth of a second or more
+        to make, clients hold no state between calls, and tests ask for hundreds)."""
+        key = (service, credentials or self.admin)
+        if key not in self._clients:
+            # Locally an error is final: no retries with back-off (they only slow a failing test).
+            config = None if self.is_live else Config(retries={"total_max_attempts": 1})
+            self._clients[key] = self.session(credentials).client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=self.endpoint_url,
+                config=config,
+            )
+        return self._clients[key]
 
     def env(
         self,
