@@ -152,9 +152,7 @@ def main(argv: Sequence[str]) -> int:
         print(error_line(COMMAND, f"AWS call failed: {error}; {NOT_BOOTSTRAPPED}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     for environment, profile in steps:
-        command = [cdk, "bootstrap", str(environment), *args.cdk_args]
-        if profile or args.profile:
-            command += ["--profile", profile or args.profile]
+        command = bootstrap_command(cdk, str(environment), args.cdk_args, profile or args.profile)
         print(f"bootstrap: {environment}", file=sys.stderr)
         if subprocess.run(command, check=False).returncode:
             print(
@@ -163,3 +161,22 @@ def main(argv: Sequence[str]) -> int:
             )
             return EXIT_FAILED
     return 0
+
+
+def bootstrap_command(
+    cdk: str, environment: str, cdk_args: Sequence[str], profile: str | None
+) -> list[str]:
+    """``cdk bootstrap ENVIRONMENT`` without running the app.
+
+    In a folder whose cdk.json names an app, ``cdk bootstrap`` synthesizes the whole app to
+    look for environments even when they are given on the command line (aws-cdk's
+    ``CdkToolkit.defineEnvironments``), once per call: seconds to minutes each, for nothing,
+    since the environments here come from the configuration. ``--app ''`` leaves the app out
+    and keeps cdk.json's context (a qualifier set there still applies). An ``--app`` of the
+    caller's, after ``--``, is kept as given.
+    """
+    given = any(arg in ("--app", "-a") or arg.startswith("--app=") for arg in cdk_args)
+    command = [cdk, "bootstrap", environment, *([] if given else ["--app", ""]), *cdk_args]
+    if profile:
+        command += ["--profile", profile]
+    return command
