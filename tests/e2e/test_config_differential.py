@@ -3,7 +3,8 @@
 One row per rule of docs/local-aws.md that a configuration can break ("Config: yes"). For each:
 
 - a configuration that breaks it is refused by the loader with the key, the value and the rule
-  (every row), and by the real ``cdk synth`` (a sample of rows: each takes a CDK run);
+  (every row), and by the real ``cdk synth`` (a sample of rows, broken together in one
+  configuration: one CDK run);
 - a minimal CloudFormation template that breaks the same rule fails to deploy to the local AWS
   with AWS's error code and message (``LocalAwsEnv.deploy_failure``: a change set, as the CDK
   CLI deploys).
@@ -449,17 +450,29 @@ SYNTH_SAMPLE = [
 ]
 
 
-@pytest.mark.parametrize("name", SYNTH_SAMPLE)
-def test_cdk_synth_refuses_the_configuration_with_the_loader_message(
-    name: str, tmp_path: Path
-) -> None:
-    row = ROWS[name]
+def sampled_configuration() -> dict[str, Any]:
+    """One configuration that breaks every sampled row's rule: the rows' principals, one after
+    the other, and their defaults (the loader reports every problem, not only the first)."""
+    principals: list[Any] = []
+    defaults: dict[str, Any] = {}
+    for name in SYNTH_SAMPLE:
+        config = ROWS[name].config
+        assert set(config) <= {"account", "region", "principals", "defaults"}, name
+        assert (config["account"], config["region"]) == (ACCOUNT, "us-east-1"), name
+        principals += config["principals"]
+        defaults.update(config.get("defaults", {}))
+    return configuration(principals=principals, defaults=defaults)
+
+
+def test_cdk_synth_refuses_every_sampled_rule_with_the_loader_message(tmp_path: Path) -> None:
+    """One cdk synth for the sample: each row's refusal is in what it printed."""
     config_file = tmp_path / "developer-roles.json"
-    config_file.write_text(json.dumps(row.config), encoding="utf-8")
+    config_file.write_text(json.dumps(sampled_configuration()), encoding="utf-8")
     with pytest.raises(SynthError) as raised:
         synthesize(tmp_path / "cdk.out", {"developerRolesFile": str(config_file)})
-    assert row.refusal in str(raised.value)
-    assert "Traceback" not in str(raised.value)
+    message = str(raised.value)
+    assert [name for name in SYNTH_SAMPLE if ROWS[name].refusal not in message] == [], message
+    assert "Traceback" not in message
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
 
 

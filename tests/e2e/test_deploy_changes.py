@@ -6,6 +6,11 @@ the next deploy, and ``audit`` then has no finding.
 One account, bootstrapped and deployed once for the module. The tests run in file order: the
 broadening ones only summarize (``--summary-only``), the drift test deploys the same
 configuration again, and the narrowing test, last, deploys its narrower configuration.
+
+Every broadening kind has a role of its own in the deployed configuration (a copy of
+``broad``'s entry for a principal named after the kind; principals added goes to the team
+role), so one changed configuration and one summary show every kind on its own role's line;
+one change alone, on ``broad``, shows that a single broadening change stops the deploy.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,16 +50,20 @@ class World:
     def policy(self, name: str) -> str:
         return f"arn:aws:iam::{self.aws.account_id}:policy/{name}"
 
+    def guarded(self, name: str) -> dict[str, Any]:
+        """``name``'s deployed entry when it is ``broad`` or a broadening kind's principal."""
+        return {
+            "arn": self.arn(name),
+            "permissionsBoundary": self.policy("DeveloperBoundary"),
+            "requireSourceIdentity": True,
+            "tags": {"team": "platform"},
+        }
+
     def config(self, **changes: Any) -> dict[str, Any]:
         """The deployed configuration; ``changes`` replace a principal's entry by its name
         (None drops it) or, as ``team``, the team role's members."""
         entries: dict[str, Any] = {
-            "broad": {
-                "arn": self.arn("broad"),
-                "permissionsBoundary": self.policy("DeveloperBoundary"),
-                "requireSourceIdentity": True,
-                "tags": {"team": "platform"},
-            },
+            "broad": self.guarded("broad"),
             "narrow": {
                 "arn": self.arn("narrow"),
                 "maxSessionDuration": "4h",
@@ -62,6 +72,7 @@ class World:
                 "extraManagedPolicies": [{"policy": "ReadOnlyAccess", "reason": "reads reports"}],
             },
             "leaver": self.arn("leaver"),
+            **{kind: self.guarded(kind) for kind in KINDS_WITH_OWN_ROLE},
         }
         team = changes.pop("team", ["m1", "m2"])
         for name, entry in changes.items():
@@ -97,6 +108,14 @@ class World:
         )
 
 
+def bootstrap_without_the_app(aws: LocalAwsEnv, out_dir: Path) -> recipe.Run:
+    """``cdk bootstrap aws://ACCOUNT/REGION`` as ``recipe.bootstrap`` runs it, with ``--app ''``:
+    in a folder whose cdk.json names an app, cdk bootstrap synthesizes the whole app (to find
+    environments) even when the environment is given; the bootstrap stack is the same."""
+    environment = f"aws://{aws.account_id}/{aws.region}"
+    return recipe.cdk(aws, ["bootstrap", environment, "--app", ""], out_dir)
+
+
 @pytest.fixture(scope="module")
 def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> World:
     if local_aws.is_live:
@@ -110,12 +129,12 @@ def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> W
         server=local_aws.server,
     )
     iam = aws.client("iam")
-    for name in ("broad", "narrow", "leaver", "m1", "m2", "m3"):
+    for name in ("broad", "narrow", "leaver", "m1", "m2", "m3", *KINDS_WITH_OWN_ROLE):
         iam.create_user(UserName=name)
     for name in ("DeveloperBoundary", "WiderBoundary"):
         iam.create_policy(PolicyName=name, PolicyDocument=BOUNDARY_DOCUMENT)
     work = tmp_path_factory.mktemp("deploy-changes")
-    boot = recipe.bootstrap(aws, work / "boot.out")
+    boot = bootstrap_without_the_app(aws, work / "boot.out")
     assert boot.returncode == 0, boot.output
     made = World(aws, work)
     first = made.deploy(made.config(), "--require-approval", "never")
@@ -127,80 +146,96 @@ def role_line(output: str, role: str) -> str:
     return next((line for line in output.splitlines() if f" {role}: " in line), "")
 
 
-BROADENING = [
-    # (id, change of the configuration, role, words in its line)
+Change = Callable[[World, str], dict[str, Any]]
+
+
+def _entry(**keys: Any) -> Change:
+    """The change of principal ``who``'s deployed entry by ``keys``."""
+    return lambda w, who: {who: {**w.guarded(who), **keys}}
+
+
+BROADENING: list[tuple[str, Change, str, str]] = [
+    # (id, change of the configuration for principal `who`, role, words in its line)
     (
         "policy-added",
-        lambda w: {
-            "broad": {
-                **w.config()["principals"][0],
-                "extraManagedPolicies": [{"policy": "ReadOnlyAccess", "reason": "r"}],
-            }
-        },
-        "PowerUser-broad",
+        _entry(extraManagedPolicies=[{"policy": "ReadOnlyAccess", "reason": "r"}]),
+        "PowerUser-{who}",
         "managed policies + ReadOnlyAccess (broadens)",
     ),
     (
         "principal-added",
-        lambda w: {"team": ["m1", "m2", "m3"]},
+        lambda w, who: {"team": ["m1", "m2", "m3"]},
         "PowerUser-team",
         "trust principals + {m3} (broadens)",
     ),
     (
         "session-longer",
-        lambda w: {"broad": {**w.config()["principals"][0], "maxSessionDuration": "4h"}},
-        "PowerUser-broad",
+        _entry(maxSessionDuration="4h"),
+        "PowerUser-{who}",
         "session duration 1h -> 4h (broadens)",
     ),
     (
         "mfa-age-older",
-        lambda w: {"broad": {**w.config()["principals"][0], "maxMfaAge": "12h"}},
-        "PowerUser-broad",
+        _entry(maxMfaAge="12h"),
+        "PowerUser-{who}",
         "MFA age 1h -> 12h (broadens)",
     ),
     (
         "boundary-removed",
-        lambda w: {"broad": {**w.config()["principals"][0], "permissionsBoundary": None}},
-        "PowerUser-broad",
+        _entry(permissionsBoundary=None),
+        "PowerUser-{who}",
         "permissions boundary policy/DeveloperBoundary -> none (broadens)",
     ),
     (
         "boundary-replaced",
-        lambda w: {
-            "broad": {
-                **w.config()["principals"][0],
-                "permissionsBoundary": w.policy("WiderBoundary"),
-            }
-        },
-        "PowerUser-broad",
+        lambda w, who: {who: {**w.guarded(who), "permissionsBoundary": w.policy("WiderBoundary")}},
+        "PowerUser-{who}",
         "permissions boundary policy/DeveloperBoundary -> policy/WiderBoundary (broadens)",
     ),
     (
         "source-identity-dropped",
-        lambda w: {"broad": {**w.config()["principals"][0], "requireSourceIdentity": False}},
-        "PowerUser-broad",
+        _entry(requireSourceIdentity=False),
+        "PowerUser-{who}",
         "source identity no longer required (broadens)",
     ),
     (
         "session-tags-allowed",
-        lambda w: {"broad": {**w.config()["principals"][0], "allowSessionTags": True}},
-        "PowerUser-broad",
+        _entry(allowSessionTags=True),
+        "PowerUser-{who}",
         "session tags allowed (broadens)",
     ),
 ]
+# The kinds that change a developer's own role: each has a principal (named after the kind)
+# whose role is deployed like broad's, so that one configuration changes every kind at once.
+KINDS_WITH_OWN_ROLE = tuple(i for i, _, role, _ in BROADENING if "{who}" in role)
 
 
-@pytest.mark.parametrize(
-    ("change", "role", "words"), [pytest.param(c, r, w, id=i) for i, c, r, w in BROADENING]
-)
-def test_each_broadening_change_is_named_and_stops_the_deploy(world, change, role, words):
-    done = world.deploy(world.config(**change(world)), "--summary-only")
+def assert_stops_with(done: subprocess.CompletedProcess[str], changed: int) -> None:
+    """Exit 3, and the totals (first, after the heading) count ``changed`` roles, each
+    broadened, and say the deploy needs approval."""
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
-    words = words.format(m3=world.arn("m3"))
-    line = role_line(done.stdout, role) if role else done.stdout
-    assert words in line, done.stdout
-    assert "broadening: yes" in done.stdout.splitlines()[1]  # totals first (after the heading)
+    totals = done.stdout.splitlines()[1]
+    assert f"0 removed, {changed} changed ({changed} broadened, 0 narrowed)" in totals, done.stdout
+    assert "broadening: yes" in totals, done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_every_broadening_kind_is_named_on_its_role_and_stops_the_deploy(world):
+    changes: dict[str, Any] = {}
+    for kind, change, _, _ in BROADENING:
+        changes.update(change(world, kind))
+    done = world.deploy(world.config(**changes), "--summary-only")
+    assert_stops_with(done, changed=len(BROADENING))
+    for kind, _, role, words in BROADENING:
+        line = role_line(done.stdout, role.format(who=kind))
+        assert words.format(m3=world.arn("m3")) in line, f"{kind}:\n{done.stdout}"
+
+
+def test_a_single_broadening_change_stops_the_deploy_by_itself(world):
+    [(_, change, role, words)] = [k for k in BROADENING if k[0] == "source-identity-dropped"]
+    done = world.deploy(world.config(**change(world, "broad")), "--summary-only")
+    assert_stops_with(done, changed=1)
+    assert words in role_line(done.stdout, role.format(who="broad")), done.stdout
 
 
 NEWCOMERS = [f"new{n:02d}" for n in range(12)]

@@ -68,6 +68,18 @@ class Caller:
 class World:
     roles: list[RoleUnderTest]
     callers: dict[str, Caller] = field(default_factory=dict)  # IAM ARN -> caller
+    clients: dict[tuple[str, Credentials], Any] = field(default_factory=dict)
+
+    def client(self, local_aws: LocalAwsEnv, service: str, credentials: Credentials) -> Any:
+        """A client of the local AWS; one per service and long-term credentials, kept for the
+        module (a new client loads botocore's service model afresh, which costs more than the
+        call). A session's credentials are new for each row: its client is not kept."""
+        if credentials.session_token is not None:
+            return local_aws.client(service, credentials)
+        key = (service, credentials)
+        if key not in self.clients:
+            self.clients[key] = local_aws.client(service, credentials)
+        return self.clients[key]
 
 
 def _config(account: str, owners: list[Developer]) -> dict[str, Any]:
@@ -120,10 +132,10 @@ def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> I
         iam.delete_role(RoleName=role.role_arn.rsplit("/", 1)[1])
 
 
-def _set_identity(local_aws: LocalAwsEnv, caller: Caller, side: IdentitySide) -> None:
+def _set_identity(local_aws: LocalAwsEnv, world: World, caller: Caller, side: IdentitySide) -> None:
     if caller.identity is side:
         return
-    iam = local_aws.client("iam", caller.admin)
+    iam = world.client(local_aws, "iam", caller.admin)
     if side is IdentitySide.ALLOW_STS:
         iam.put_user_policy(
             UserName=caller.developer.user_name,
@@ -135,13 +147,15 @@ def _set_identity(local_aws: LocalAwsEnv, caller: Caller, side: IdentitySide) ->
     caller.identity = side
 
 
-def _signing_credentials(local_aws: LocalAwsEnv, request: Request, caller: Caller) -> Credentials:
+def _signing_credentials(
+    local_aws: LocalAwsEnv, world: World, request: Request, caller: Caller
+) -> Credentials:
     """Credentials whose MFA state and age are what the request's row asks for."""
     developer = caller.developer
     case = request.case
     if case.mfa is Mfa.ABSENT or (case.mfa is Mfa.TRUE and case.age is Age.FRESH):
         return developer.credentials
-    sts = local_aws.client("sts", developer.credentials)
+    sts = world.client(local_aws, "sts", developer.credentials)
     if case.mfa is Mfa.FALSE:
         token = sts.get_session_token(DurationSeconds=SESSION_SECONDS)
     else:
@@ -160,8 +174,8 @@ def _signing_credentials(local_aws: LocalAwsEnv, request: Request, caller: Calle
 def decide_locally(local_aws: LocalAwsEnv, world: World, request: Request) -> Decision:
     """Make the row's STS call against the local AWS; Allow or Deny, nothing else."""
     caller = world.callers[request.principal_label]
-    _set_identity(local_aws, caller, request.case.identity)
-    credentials = _signing_credentials(local_aws, request, caller)
+    _set_identity(local_aws, world, caller, request.case.identity)
+    credentials = _signing_credentials(local_aws, world, request, caller)
     params: dict[str, Any] = {"RoleArn": request.role.role_arn, "RoleSessionName": SESSION_NAME}
     case = request.case
     if case.mfa is Mfa.TRUE and case.age is Age.FRESH:
@@ -173,7 +187,7 @@ def decide_locally(local_aws: LocalAwsEnv, world: World, request: Request) -> De
         key, value = SESSION_TAG
         params["Tags"] = [{"Key": key, "Value": value}]
     try:
-        local_aws.client("sts", credentials).assume_role(**params)
+        world.client(local_aws, "sts", credentials).assume_role(**params)
     except ClientError as error:
         if error.response["Error"]["Code"] != "AccessDenied":
             raise AssertionError(f"{request.key}: not a decision: {error}") from error

@@ -66,48 +66,47 @@ def template(properties: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": properties}}}
 
 
-def role_or_none(aws: LocalAwsEnv, name: str) -> dict[str, Any] | None:
+def role_or_none(iam: Any, name: str) -> dict[str, Any] | None:
     try:
-        return dict(aws.client("iam").get_role(RoleName=name)["Role"])
+        return dict(iam.get_role(RoleName=name)["Role"])
     except ClientError as error:
         if error.response["Error"]["Code"] == "NoSuchEntity":
             return None
         raise
 
 
-def read_tags(aws: LocalAwsEnv, name: str) -> Any:
-    tags = aws.client("iam").list_role_tags(RoleName=name)["Tags"]
+def read_tags(iam: Any, name: str) -> Any:
+    tags = iam.list_role_tags(RoleName=name)["Tags"]
     return {tag["Key"]: tag["Value"] for tag in tags}
 
 
-def read_field(field: str) -> Callable[[LocalAwsEnv, str], Any]:
-    def read(aws: LocalAwsEnv, name: str) -> Any:
-        role = role_or_none(aws, name)
+def read_field(field: str) -> Callable[[Any, str], Any]:
+    def read(iam: Any, name: str) -> Any:
+        role = role_or_none(iam, name)
         return GONE if role is None else role.get(field)
 
     return read
 
 
-def read_boundary(aws: LocalAwsEnv, name: str) -> Any:
-    role = role_or_none(aws, name)
+def read_boundary(iam: Any, name: str) -> Any:
+    role = role_or_none(iam, name)
     return (
         None if role is None else role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     )
 
 
-def read_trusted(aws: LocalAwsEnv, name: str) -> Any:
-    role = role_or_none(aws, name)
+def read_trusted(iam: Any, name: str) -> Any:
+    role = role_or_none(iam, name)
     assert role is not None
     return role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]
 
 
-def read_managed(aws: LocalAwsEnv, name: str) -> Any:
-    attached = aws.client("iam").list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+def read_managed(iam: Any, name: str) -> Any:
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     return sorted(p["PolicyArn"] for p in attached)
 
 
-def read_inline(aws: LocalAwsEnv, name: str) -> Any:
-    iam = aws.client("iam")
+def read_inline(iam: Any, name: str) -> Any:
     found = {}
     for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
@@ -120,7 +119,7 @@ class Case:
     """One property's update: how the template changes, how IAM reads it, what AWS shows."""
 
     change: Callable[[dict[str, Any], str], None]
-    read: Callable[[LocalAwsEnv, str], Any]
+    read: Callable[[Any, str], Any]  # (an IAM client, the role's name)
     expected: Any
     fix: str
     moto_applies: bool = False  # moto 5.2.5 applies it even with the fix switched off
@@ -217,15 +216,23 @@ CASES = {
 }
 
 
-def deploy_then_update(aws: LocalAwsEnv, name: str, case: Case) -> tuple[Any, Any, Any]:
+def deploy_then_update(aws: LocalAwsEnv, iam: Any, name: str, case: Case) -> tuple[Any, Any, Any]:
     """Deploy the base role, update one property; (read before, error of the update, after)."""
     assert aws.deploy_failure(template(base_properties(name)), stack_name=name) is None
-    before = case.read(aws, name)
+    before = case.read(iam, name)
     properties = base_properties(name)
     case.change(properties, name)
     failure = aws.deploy_failure(template(properties), stack_name=name)
     read_name = name + "-renamed" if case.renames else name
-    return before, failure, case.read(aws, read_name)
+    return before, failure, case.read(iam, read_name)
+
+
+@pytest.fixture(scope="module")
+def iam(aws: LocalAwsEnv) -> Any:
+    """One IAM client for the module's read-backs: each new client loads botocore's service
+    models afresh (LocalAwsEnv.client makes an isolated session), which cost more than the
+    reads themselves."""
+    return aws.client("iam")
 
 
 def expected_of(case: Case, name: str) -> Any:
@@ -233,17 +240,17 @@ def expected_of(case: Case, name: str) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_a_stack_update_applies_the_property_to_the_role(aws, unique, case):
-    before, failure, after = deploy_then_update(aws, unique, case)
+def test_a_stack_update_applies_the_property_to_the_role(aws, iam, unique, case):
+    before, failure, after = deploy_then_update(aws, iam, unique, case)
     assert failure is None
     assert before != expected_of(case, unique)  # the update changes something
     assert after == expected_of(case, unique)
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_a_stack_update_without_the_fix(aws, unique, case):
+def test_a_stack_update_without_the_fix(aws, iam, unique, case):
     with aws.fix_disabled(case.fix):
-        before, failure, after = deploy_then_update(aws, unique, case)
+        before, failure, after = deploy_then_update(aws, iam, unique, case)
     if case.moto_applies:
         assert (failure, after) == (None, expected_of(case, unique))
     else:  # moto reports the update done (or fails it) and the role keeps the old value
@@ -251,8 +258,7 @@ def test_a_stack_update_without_the_fix(aws, unique, case):
         assert failure is not None or after == before
 
 
-def test_a_replaced_role_is_a_new_role_and_the_old_one_is_gone(aws, unique):
-    iam = aws.client("iam")
+def test_a_replaced_role_is_a_new_role_and_the_old_one_is_gone(aws, iam, unique):
     assert aws.deploy_failure(template(base_properties(unique)), stack_name=unique) is None
     old_id = iam.get_role(RoleName=unique)["Role"]["RoleId"]
     properties = base_properties(unique)
@@ -260,11 +266,11 @@ def test_a_replaced_role_is_a_new_role_and_the_old_one_is_gone(aws, unique):
     assert aws.deploy_failure(template(properties), stack_name=unique) is None
     new = iam.get_role(RoleName=unique + "-renamed")["Role"]
     assert new["RoleId"] != old_id
-    assert read_tags(aws, unique + "-renamed") == {"team": "red", "cost-centre": "4711"}
-    assert role_or_none(aws, unique) is None
+    assert read_tags(iam, unique + "-renamed") == {"team": "red", "cost-centre": "4711"}
+    assert role_or_none(iam, unique) is None
 
 
-def test_a_new_path_under_the_same_role_name_is_refused_as_aws_refuses_it(aws, unique):
+def test_a_new_path_under_the_same_role_name_is_refused_as_aws_refuses_it(aws, iam, unique):
     """A path change replaces the role; CloudFormation does not replace a custom-named one."""
     assert aws.deploy_failure(template(base_properties(unique)), stack_name=unique) is None
     properties = base_properties(unique)
@@ -276,14 +282,14 @@ def test_a_new_path_under_the_same_role_name_is_refused_as_aws_refuses_it(aws, u
         "CloudFormation cannot update a stack when a custom-named resource requires replacing. "
         f"Rename {unique} and update the stack again.",
     )
-    assert aws.client("iam").get_role(RoleName=unique)["Role"]["Path"] == "/developers/"
+    assert iam.get_role(RoleName=unique)["Role"]["Path"] == "/developers/"
 
 
-def test_an_update_keeps_the_role_id_when_nothing_replaces_it(aws, unique):
+def test_an_update_keeps_the_role_id_when_nothing_replaces_it(aws, iam, unique):
     assert aws.deploy_failure(template(base_properties(unique)), stack_name=unique) is None
-    before = aws.client("iam").get_role(RoleName=unique)["Role"]["RoleId"]
+    before = iam.get_role(RoleName=unique)["Role"]["RoleId"]
     properties = base_properties(unique)
     properties["Tags"] = [{"Key": "team", "Value": "green"}]
     properties["Description"] = json.dumps({"changed": True})
     assert aws.deploy_failure(template(properties), stack_name=unique) is None
-    assert aws.client("iam").get_role(RoleName=unique)["Role"]["RoleId"] == before
+    assert iam.get_role(RoleName=unique)["Role"]["RoleId"] == before
