@@ -1,6 +1,6 @@
 """Shared test set-up: the CDK's jsii runtime must use the project's Node.js, not the machine's;
 one local AWS per test session (per xdist worker) for every folder that needs one; the app's
-default assembly, synthesized once per session with the real CDK CLI."""
+default assembly, synthesized once per session (for all xdist workers) with the real CDK CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import LocalAwsEnv, env_from_environment
-from trustcheck.synth import synthesize
+from tests.cdk_cli import cdk_synth
+from tests.shared import shared_artefact
 
 VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
@@ -37,8 +38,14 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]
 
 @pytest.fixture(scope="session")
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app as configured in cdk.json, synthesized by the real CDK CLI."""
-    return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")
+    """The app as configured in cdk.json, synthesized by the real CDK CLI without AWS
+    credentials; one synthesis for the whole session, read by every module (never changed)."""
+
+    def build(outdir: Path) -> None:
+        result = cdk_synth(outdir)
+        assert result.returncode == 0, result.stderr
+
+    return shared_artefact(tmp_path_factory, "default-assembly", build)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CDK = REPO / "node_modules" / ".bin" / "cdk"
-
-
-def cdk_synth(outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("AWS_") and not key.startswith("CDK_")
-    }
-    env.update(CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="true")
-    # No credentials anywhere: synthesis must not need them.
-    env.update(
-        AWS_CONFIG_FILE=str(outdir / "none"), AWS_SHARED_CREDENTIALS_FILE=str(outdir / "none")
-    )
-    return subprocess.run(
-        [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(outdir), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.cdk_cli import REPO, cdk_synth
 
 
 @pytest.fixture(scope="module")
-def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    result = cdk_synth(outdir)
-    assert result.returncode == 0, result.stderr
-    return outdir
+def default_synth(assembly: Path) -> Path:
+    """The default synthesis: the session's (tests/conftest.py), by ``cdk_synth`` without
+    credentials, shared by every module that reads it."""
+    return assembly
 
 
 def test_default_configuration_synthesizes_one_role_per_example_principal(

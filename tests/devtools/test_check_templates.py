@@ -22,7 +22,6 @@ from devtools.check_templates import (
     templates_in,
     triage,
 )
-from trustcheck.synth import synthesize
 
 ROLE = Resource("Admin", "AWS::IAM::Role", "Bad/Admin/Resource")
 BUCKET = Resource("Bucket", "AWS::S3::Bucket", "Bad/Bucket/Resource")
@@ -116,16 +115,11 @@ BAD_TEMPLATE = {
 }
 
 
-@pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app as configured in cdk.json, by the real `cdk synth`."""
-    return synthesize(tmp_path_factory.mktemp("synth") / "cdk.out")
-
-
 @pytest.mark.usefixtures("tools")
 def test_the_example_app_passes_and_the_pipeline_acknowledgments_are_not_stale_there(
     assembly, tmp_path, capsys
 ):
+    # `assembly`: the app as configured in cdk.json, by the real `cdk synth` (tests/conftest.py).
     # Every deployment mode is checked by tests/stacks/test_deployment_matrix.py; alone, the
     # example app raises none of the findings acknowledged for the pipeline.
     assert main(["--assembly", str(assembly)]) == 1

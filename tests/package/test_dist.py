@@ -1,6 +1,8 @@
 """``make dist`` as a release manager runs it: six files (an sdist and a wheel of each shipped
 package) whose metadata ``twine check --strict`` accepts, each wheel installable into a fresh
-virtual environment where its command or import works, at the version its CHANGELOG names."""
+virtual environment where its command or import works, at the version its CHANGELOG names.
+
+``dist`` (tests/package/conftest.py) is one ``make dist`` per test session."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT = 900  # pip installs the CDK's Python bindings with the construct library
@@ -28,22 +28,6 @@ PRODUCTS = {
     "developer_roles": ("scripts/developer_roles", ["developer-roles", "--version"]),
     "mfa_assume": ("scripts/mfa_assume", ["mfa-assume", "--version"]),
 }
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    result = subprocess.run(
-        ["make", "--no-print-directory", "dist", f"DIST_ARGS=--out {out}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "twine check --strict passed" in result.stdout
-    return out
 
 
 def changelog_version(folder: str) -> str:
