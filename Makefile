@@ -104,14 +104,10 @@ config-schema: setup
 managed-policies: setup
 	$(PY) -m devtools.gen_managed_policies
 
-# The installable packages (requirements.txt installs each in editable mode).
-PACKAGES := developer_role developer_roles mfa_assume localaws trustcheck devtools
-
-## lint: ruff (lint and format check) and mypy
+## lint: ruff (lint and format check) and mypy (one run: pyproject.toml's [tool.mypy] names the packages and the app)
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy $(addprefix -p ,$(PACKAGES))
 	$(VENV)/bin/mypy
 
 fmt: setup
