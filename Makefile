@@ -159,7 +159,8 @@ test-tools:
 	  else echo "make test needs faketime: sudo apt-get install faketime (macOS: brew install libfaketime)"; exit 1; fi; }
 
 # Test processes (pytest-xdist): one per core by default; a test file stays on one process, so
-# each module's expensive fixtures (a deploy, a fresh venv) are built once.
+# each module's expensive fixtures (a deploy, a fresh venv) are built once; modules are handed out
+# in collection order, the long ones first (tests/conftest.py), not by their number of tests.
 PYTEST_WORKERS ?= auto
 
 ## test: lint, types, then the whole test suite (end-to-end tests on the local AWS included)
@@ -167,7 +168,7 @@ PYTEST_WORKERS ?= auto
 # output printed whole when it ends; pytest starts only when all of them succeeded.
 test:
 	$(MAKE) --no-print-directory -j4 --output-sync=target lint setup test-tools
-	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	CHECK_TEMPLATES_REQUIRED=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## trustcheck: the trust matrix against every synthesized trust policy (iam-simulate)
 trustcheck: setup

@@ -29,6 +29,17 @@ os.environ["PATH"] = os.pathsep.join(
 )
 
 
+# Modules that deploy with the CDK CLI or build and install packages take a minute or more each,
+# most others seconds. xdist (--dist loadfile, --no-loadscope-reorder: `make test`) hands out
+# whole modules in this order, so these go first and the short ones fill the gaps at the end,
+# instead of one long module starting last while the other worker has nothing left to do.
+LONG_MODULES = ("tests/e2e/", "tests/package/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_MODULES))  # stable
+
+
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]:
     """The local AWS (or, with E2E_LIVE_PROFILE, a sandbox account: see tests/e2e/conftest.py)."""
