@@ -34,20 +34,12 @@ class Deployment:
     home: Path
 
 
-def bootstrap_without_the_app(aws: LocalAwsEnv, out_dir: Path) -> recipe.Run:
-    """``cdk bootstrap aws://ACCOUNT/REGION`` as ``recipe.bootstrap`` runs it, with ``--app ''``:
-    in a folder whose cdk.json names an app, cdk bootstrap synthesizes the whole app (to find
-    environments) even when the environment is given; the bootstrap stack is the same."""
-    environment = f"aws://{aws.account_id}/{aws.region}"
-    return recipe.cdk(aws, ["bootstrap", environment, "--app", ""], out_dir)
-
-
 @pytest.fixture(scope="module")
 def deployment(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     work = tmp_path_factory.mktemp("e2e")
     developer = local_aws.create_developer("e2e-alice")
     config = recipe.write_roles_config(work / "roles.json", local_aws.account_id, [developer.arn])
-    boot = bootstrap_without_the_app(local_aws, work / "cdk.out")
+    boot = recipe.bootstrap(local_aws, work / "cdk.out")
     assert boot.returncode == 0, boot.output
     deployed = recipe.deploy(local_aws, config, work / "cdk.out")
     assert deployed.returncode == 0, deployed.output

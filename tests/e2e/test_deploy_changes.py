@@ -108,14 +108,6 @@ class World:
         )
 
 
-def bootstrap_without_the_app(aws: LocalAwsEnv, out_dir: Path) -> recipe.Run:
-    """``cdk bootstrap aws://ACCOUNT/REGION`` as ``recipe.bootstrap`` runs it, with ``--app ''``:
-    in a folder whose cdk.json names an app, cdk bootstrap synthesizes the whole app (to find
-    environments) even when the environment is given; the bootstrap stack is the same."""
-    environment = f"aws://{aws.account_id}/{aws.region}"
-    return recipe.cdk(aws, ["bootstrap", environment, "--app", ""], out_dir)
-
-
 @pytest.fixture(scope="module")
 def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> World:
     if local_aws.is_live:
@@ -134,7 +126,7 @@ def world(local_aws: LocalAwsEnv, tmp_path_factory: pytest.TempPathFactory) -> W
     for name in ("DeveloperBoundary", "WiderBoundary"):
         iam.create_policy(PolicyName=name, PolicyDocument=BOUNDARY_DOCUMENT)
     work = tmp_path_factory.mktemp("deploy-changes")
-    boot = bootstrap_without_the_app(aws, work / "boot.out")
+    boot = recipe.bootstrap(aws, work / "boot.out")
     assert boot.returncode == 0, boot.output
     made = World(aws, work)
     first = made.deploy(made.config(), "--require-approval", "never")

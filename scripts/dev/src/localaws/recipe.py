@@ -4,12 +4,6 @@ Shared by the end-to-end tests and ``scripts/demo.py``. The CDK CLI is the proje
 (``node_modules/.bin/cdk``) on the project's Node.js (``.venv/bin`` first on PATH); it talks to
 whatever endpoint ``LocalAwsEnv.env()`` names (AWS_ENDPOINT_URL for the local AWS, nothing in
 live mode). Templates go to a temporary ``--output`` folder, never the repository's cdk.out.
-
-``bootstrap`` runs the CLI outside the project: in a folder with ``cdk.json`` the CDK CLI runs the
-whole app (a full synthesis, 7 to 40 seconds here) only to look for environments in its stacks,
-even when the environment is given as ``aws://ACCOUNT/REGION``. cdk.json holds no bootstrap
-setting (qualifier, trust), so the bootstrap stack is the same; ``make bootstrap`` (the
-operators' way, from the project) is test_first_deploy.py's.
 """
 
 from __future__ import annotations
@@ -56,12 +50,10 @@ def _tool_path(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run(
-    command: Sequence[str], env: Mapping[str, str], *, timeout: float = 120, cwd: Path = REPO
-) -> Run:
+def run(command: Sequence[str], env: Mapping[str, str], *, timeout: float = 120) -> Run:
     done = subprocess.run(
         list(command),
-        cwd=cwd,
+        cwd=REPO,
         env=dict(env),
         capture_output=True,
         text=True,
@@ -98,18 +90,17 @@ def role_arn_for(developer: Developer, account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{ROLE_PREFIX}{developer.user_name}"
 
 
-def cdk(aws: LocalAwsEnv, args: Sequence[str], out_dir: Path, *, cwd: Path = REPO) -> Run:
+def cdk(aws: LocalAwsEnv, args: Sequence[str], out_dir: Path) -> Run:
     """Run the pinned CDK CLI as the admin of ``aws`` with templates written to ``out_dir``."""
     env = _tool_path(aws.env())
-    command = [str(CDK), *args, "--output", str(out_dir)]
-    return run(command, env, timeout=CDK_TIMEOUT_SECONDS, cwd=cwd)
+    return run([str(CDK), *args, "--output", str(out_dir)], env, timeout=CDK_TIMEOUT_SECONDS)
 
 
 def bootstrap(aws: LocalAwsEnv, out_dir: Path) -> Run:
-    """``cdk bootstrap aws://ACCOUNT/REGION`` from ``out_dir``, a folder without the app (the
-    module docstring says why)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return cdk(aws, ["bootstrap", f"aws://{aws.account_id}/{aws.region}"], out_dir, cwd=out_dir)
+    """``cdk bootstrap aws://ACCOUNT/REGION`` as ``developer-roles bootstrap`` runs it, with
+    ``--app ''``: in a folder whose cdk.json names an app the CDK CLI synthesizes the whole app
+    to look for environments, even when the environment is given (7 to 40 s here)."""
+    return cdk(aws, ["bootstrap", f"aws://{aws.account_id}/{aws.region}", "--app", ""], out_dir)
 
 
 def deploy(aws: LocalAwsEnv, config: Path, out_dir: Path) -> Run:
