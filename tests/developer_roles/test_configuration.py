@@ -34,12 +34,12 @@ YOU = "arn:aws:iam::222222222222:user/you"
             {
                 "targets": [
                     {"account": "222222222222", "region": "us-east-1"},
-                    {"account": "222222222222", "region": "eu-central-1"},
+                    {"account": "333333333333", "region": "eu-central-1"},
                 ],
                 "principals": [YOU],
             },
-            ["aws://222222222222/us-east-1", "aws://222222222222/eu-central-1"],
-            id="two-regions",
+            ["aws://222222222222/us-east-1", "aws://333333333333/eu-central-1"],
+            id="two-targets",
         ),
     ],
 )

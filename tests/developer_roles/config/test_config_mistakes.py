@@ -84,6 +84,9 @@ EXPECTED = {
     # Regions: botocore's endpoint data, not a list of ours
     "region-does-not-exist.yaml": "region: 'eu-narnia-1' is not an AWS region (botocore ",
     "target-region-typo.yaml": "targets[1].region: 'eu-wset-2' is not an AWS region",
+    # IAM is global to an account: a second region would create the same roles again
+    "targets-one-account-two-regions.yaml": "targets[1]: account 135792468013 is already a "
+    "target (in us-east-1); IAM roles are global to an account",
     # Wildcards: a pattern is judged by what it matches; none in a path
     "pattern-double-star.yaml": "groups[0].principalArnPatterns[0]: 'arn:aws:iam::345678901234:"
     "user/**' starts the user's path and name with a wildcard, so it can match every user of "

@@ -183,7 +183,8 @@ STACK_SET = {"organizationalUnitIds": ["ou-ab12-cdef3456"], "regions": ["us-east
 SAME_AS_PIPELINE = {"account": PIPELINE_ACCOUNT, "region": "eu-west-1"}
 OTHER_ACCOUNT_SAME_REGION = {"account": "111111111111", "region": "eu-west-1"}
 OTHER_ACCOUNT_OTHER_REGION = {"account": "222222222222", "region": "us-east-1"}
-THIRD_REGION = {"account": "111111111111", "region": "ap-southeast-2"}
+# A third account: IAM roles are global to an account, so one account is one target.
+THIRD_REGION = {"account": "333333333333", "region": "ap-southeast-2"}
 
 # name -> configuration; None is cdk.json's own example.
 MODES: dict[str, dict[str, Any] | None] = {

@@ -172,8 +172,26 @@ def _targets(
         target = build(Target, TARGET_FIELDS, entry)
         if target in targets:
             problems.append(f"targets[{index}]: {target.account}/{target.region} is listed twice")
+        elif (other := _same_account(target, targets)) is not None:
+            # IAM roles belong to the account, not to a region ("the Region portion of the ARN
+            # is blank because IAM resources are global":
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html), so a
+            # second region's stack would create the same role names again and fail with
+            # EntityAlreadyExists after the first region's stack was deployed.
+            problems.append(
+                f"targets[{index}]: account {target.account} is already a target (in "
+                f"{other.region}); IAM roles are global to an account, so a second region would "
+                "create the same roles again: list each account once"
+            )
         targets.append(target)
     return tuple(targets) or (Target(),)
+
+
+def _same_account(target: Target, targets: Sequence[Target]) -> Target | None:
+    """An earlier target in the same (known) account, in another region."""
+    if target.account is None:
+        return None
+    return next((other for other in targets if other.account == target.account), None)
 
 
 def _policy_refs(items: Sequence[Any], where: str, problems: list[str]) -> list[ManagedPolicyRef]:
