@@ -36,21 +36,7 @@ def with_policy_text(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def install() -> None:
-    def make(original: patching.Func) -> patching.Func:
-        def create(
-            cls: type,
-            resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            if enabled(FIX.name):
-                cloudformation_json = with_policy_text(cloudformation_json)
-            return original(
-                cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-            )
-
-        return create
-
-    patching.wrap_classmethod(iam_models.Role, "create_from_cloudformation_json", make)
+    patching.before_cfn_create(
+        iam_models.Role,
+        lambda template: with_policy_text(template) if enabled(FIX.name) else template,
+    )

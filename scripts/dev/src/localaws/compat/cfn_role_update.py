@@ -16,6 +16,7 @@ https://repost.aws/knowledge-center/cloudformation-custom-name
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
@@ -65,44 +66,32 @@ def update_in_place(backend: Any, role: Any, properties: dict[str, Any]) -> None
 
 
 def install() -> None:
+    patching.around_cfn_update(iam_models.Role, _update)
+
+
+def _update(
+    moto_update: Callable[[dict[str, Any]], Any],
+    original_resource: Any,
+    _new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    if not enabled(FIX.name):
+        return moto_update(cloudformation_json)
     role_cls = iam_models.Role
-
-    def make(original: patching.Func) -> patching.Func:
-        def update(
-            cls: type,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-        ) -> Any:
-            if not enabled(FIX.name):
-                return original(
-                    cls,
-                    original_resource,
-                    new_resource_name,
-                    cloudformation_json,
-                    account_id,
-                    region_name,
-                )
-            properties = cloudformation_json["Properties"]
-            backend = iam_models.iam_backends[account_id][get_partition(region_name)]
-            new_name = properties.get("RoleName", original_resource.name)
-            new_path = properties.get("Path", "/")
-            if new_name == original_resource.name and new_path == original_resource.path:
-                update_in_place(backend, original_resource, properties)
-                return original_resource
-            if "RoleName" in properties and new_name == original_resource.name:
-                raise ValidationError(message=CUSTOM_NAME_REPLACED.format(name=new_name))
-            # Replacement, as in AWS: a new role, then the old one goes.
-            role = role_cls.create_from_cloudformation_json(
-                new_name, cloudformation_json, account_id, region_name
-            )
-            role_cls.delete_from_cloudformation_json(
-                original_resource.name, {}, account_id, region_name
-            )
-            return role
-
-        return update
-
-    patching.wrap_classmethod(role_cls, "update_from_cloudformation_json", make)
+    properties = cloudformation_json["Properties"]
+    backend = iam_models.iam_backends[account_id][get_partition(region_name)]
+    new_name = properties.get("RoleName", original_resource.name)
+    new_path = properties.get("Path", "/")
+    if new_name == original_resource.name and new_path == original_resource.path:
+        update_in_place(backend, original_resource, properties)
+        return original_resource
+    if "RoleName" in properties and new_name == original_resource.name:
+        raise ValidationError(message=CUSTOM_NAME_REPLACED.format(name=new_name))
+    # Replacement, as in AWS: a new role, then the old one goes.
+    role = role_cls.create_from_cloudformation_json(
+        new_name, cloudformation_json, account_id, region_name
+    )
+    role_cls.delete_from_cloudformation_json(original_resource.name, {}, account_id, region_name)
+    return role

@@ -73,18 +73,10 @@ def check_template_policies(properties: dict[str, Any]) -> None:
 def install() -> None:
     role_checks.on_create_role(check)
 
-    def make(original: patching.Func) -> patching.Func:
-        def create(
-            cls: type,
-            resource_name: str,
-            cloudformation_json: dict[str, Any],
-            *args: Any,
-            **kw: Any,
-        ) -> Any:
-            if enabled(FIX.name):
-                check_template_policies(cloudformation_json.get("Properties", {}))
-            return original(cls, resource_name, cloudformation_json, *args, **kw)
+    patching.before_cfn_create(iam_models.Role, _checked)
 
-        return create
 
-    patching.wrap_classmethod(iam_models.Role, "create_from_cloudformation_json", make)
+def _checked(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
+    if enabled(FIX.name):
+        check_template_policies(cloudformation_json.get("Properties", {}))
+    return cloudformation_json
