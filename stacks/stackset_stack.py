@@ -26,7 +26,7 @@ from constructs import Construct
 
 from developer_roles.config.layout import StackPlan
 from developer_roles.config.model import ConfigError, RoleSpec, StackSetSpec
-from stacks.app_context import APP_CONTEXT
+from stacks.app_context import APP_CONTEXT, builtin_validation
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.nag import add_checks
 
@@ -55,7 +55,11 @@ def roles_template(roles: Sequence[RoleSpec]) -> dict[str, Any]:
     # Its own scratch assembly: under `cdk synth` an App without outdir writes into the CLI's
     # (CDK_OUTDIR), where this template would sit as a stray *.template.json.
     with tempfile.TemporaryDirectory(prefix="stackset-roles-") as outdir:
-        app = App(context=dict(APP_CONTEXT), outdir=outdir)
+        app = App(
+            context=dict(APP_CONTEXT),
+            outdir=outdir,
+            builtin_cloud_formation_validation=builtin_validation(),
+        )
         DeveloperRolesStack(
             app,
             "Roles",

@@ -202,9 +202,12 @@ function main() {
   // Python app turns them off, as in a Python app they only show jsii's JavaScript frames;
   // `bench_synth.py --js-without-creation-stacks` turns them off here too, for a like-for-like run.
   const withoutCreationStacks = process.env.BENCH_JS_CREATION_STACKS === 'off';
-  const app = new cdk.App(
-    withoutCreationStacks ? { context: { 'aws:cdk:disable-creation-stack-traces': true } } : {},
-  );
+  // The CDK's built-in CloudFormation validation only when CDK_VALIDATION=true, as in the Python
+  // app (stacks/app_context.py builtin_validation).
+  const app = new cdk.App({
+    builtinCloudFormationValidation: (process.env.CDK_VALIDATION ?? '').toLowerCase() === 'true',
+    ...(withoutCreationStacks ? { context: { 'aws:cdk:disable-creation-stack-traces': true } } : {}),
+  });
   mark('app');
   const config = loadConfig(app);
   const perStack = Number(app.node.tryGetContext('benchRolesPerStack') ?? DEFAULT_ROLES_PER_STACK);

@@ -1,6 +1,8 @@
 """Every deployment mode synthesizes through the app's own code with cdk-nag clean (and the MFA
-rule), and its templates pass cfn-lint and checkov with only the acknowledgments of
-template-checks.yaml; one mode goes through the real ``cdk synth`` CLI as well.
+rule, and the CDK's built-in CloudFormation validation with its findings as errors: the app
+leaves it off for speed, so this is where the templates meet it), and its templates pass
+cfn-lint and checkov with only the acknowledgments of template-checks.yaml; one mode goes
+through the real ``cdk synth`` CLI as well.
 
 The modes are ``devtools.check_templates.MODES``, the same matrix ``make check-templates``
 checks: cdk.json's example, several targets in other accounts and regions, an identity account,
@@ -39,6 +41,9 @@ from stacks.app_context import APP_CONTEXT
 from tests.stacks.test_pipeline_preflight import step_commands
 
 REPO = Path(__file__).resolve().parents[2]
+# aws-cdk-lib cx-api VALIDATE_AGAINST_DEFAULT_RULES: the built-in validation's findings fail
+# synthesis (by default they are only warnings).
+VALIDATE_AGAINST_DEFAULT_RULES = "@aws-cdk/core:validateAgainstDefaultRules"
 CONFIG_FILE = "developer-roles.json"
 PIPELINE_MODES = [
     mode for mode, raw in MODES.items() if raw and "pipeline" in raw.get("deployment", {})
@@ -52,6 +57,9 @@ def synthesize_in_process(mode: str, workdir: Path) -> Path:
     # As the CDK CLI runs the app: resources carry their construct path (aws:cdk:path), which
     # the acknowledgments of template-checks.yaml are scoped by.
     context: dict[str, Any] = {**APP_CONTEXT, "aws:cdk:enable-path-metadata": True}
+    # The CDK's built-in CloudFormation validation runs in-process (no CDK_VALIDATION here);
+    # this flag makes its findings errors instead of warnings.
+    context[VALIDATE_AGAINST_DEFAULT_RULES] = True
     if raw is None:
         cdk_json = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))
         config = load_config(cdk_json["context"][CONTEXT_KEY], None, REPO)
@@ -67,7 +75,7 @@ def synthesize_in_process(mode: str, workdir: Path) -> Path:
     except RuntimeError as error:
         report = outdir / "validation-report.json"
         details = report.read_text(encoding="utf-8") if report.exists() else ""
-        raise AssertionError(f"cdk-nag refused mode {mode!r}: {error}\n{details}") from None
+        raise AssertionError(f"synthesis refused mode {mode!r}: {error}\n{details}") from None
     return outdir
 
 
@@ -124,7 +132,7 @@ def verdict(checked: tuple[Verdict, list[str]]) -> Verdict:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_each_mode_synthesizes_with_cdk_nag_and_the_mfa_rule_clean(
+def test_each_mode_synthesizes_clean_of_cdk_nag_the_mfa_rule_and_cfn_validation(
     mode: str, assembly_of: Callable[[str], Path]
 ) -> None:
     assembly = assembly_of(mode)
