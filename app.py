@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from aws_cdk import App
 
@@ -42,5 +45,18 @@ def main() -> int:
     return 0
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown of every module and jsii object.
+
+    By now the assembly and the profiles are written and closed. The atexit handlers still run
+    (jsii's stops its Node.js kernel, which removes its files); only the teardown is skipped,
+    which took 0.3 to 0.7 s of each synthesis (measured on this app, three principals).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -11,8 +11,11 @@ REPO = Path(__file__).resolve().parent.parent
 CDK = REPO / "node_modules" / ".bin" / "cdk"
 
 
-def cdk_synth(outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``cdk synth --quiet -o outdir ARGS`` of the app in the repository."""
+def cdk_synth(
+    outdir: Path, *args: str, tmpdir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``cdk synth --quiet -o outdir ARGS`` of the app in the repository (with ``TMPDIR`` set
+    to ``tmpdir`` when given)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -23,6 +26,8 @@ def cdk_synth(outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.update(
         AWS_CONFIG_FILE=str(outdir / "none"), AWS_SHARED_CREDENTIALS_FILE=str(outdir / "none")
     )
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.run(
         [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(outdir), *args],
         cwd=REPO,
@@ -31,3 +36,8 @@ def cdk_synth(outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
+
+
+def assembly_tmpdir(assembly: Path) -> Path:
+    """The ``TMPDIR`` the session's default synthesis ran with (next to the assembly)."""
+    return assembly.parent / "default-assembly.tmpdir"

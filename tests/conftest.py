@@ -5,6 +5,7 @@ default assembly, synthesized once per session (for all xdist workers) with the 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from localaws.testing import LocalAwsEnv, env_from_environment
-from tests.cdk_cli import cdk_synth
+from tests.cdk_cli import assembly_tmpdir, cdk_synth
 from tests.shared import shared_artefact
 
 VENV_BIN = Path(sys.executable).parent
@@ -50,10 +51,15 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAwsEnv]
 @pytest.fixture(scope="session")
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app as configured in cdk.json, synthesized by the real CDK CLI without AWS
-    credentials; one synthesis for the whole session, read by every module (never changed)."""
+    credentials; one synthesis for the whole session, read by every module (never changed).
+    Its temporary folder (``TMPDIR``) is :func:`assembly_tmpdir` of it, kept for the test that
+    nothing is left there."""
 
     def build(outdir: Path) -> None:
-        result = cdk_synth(outdir)
+        tmpdir = assembly_tmpdir(outdir)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        tmpdir.mkdir()
+        result = cdk_synth(outdir, tmpdir=tmpdir)
         assert result.returncode == 0, result.stderr
 
     return shared_artefact(tmp_path_factory, "default-assembly", build)

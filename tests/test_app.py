@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cdk_cli import REPO, cdk_synth
+from tests.cdk_cli import REPO, assembly_tmpdir, cdk_synth
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,16 @@ def test_default_configuration_synthesizes_one_role_per_example_principal(
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
         assert "PowerUserAccess" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+
+
+def test_a_synthesis_leaves_nothing_of_the_app_in_the_temporary_folder(
+    default_synth: Path,
+) -> None:
+    # app.py ends without the interpreter's teardown (exit_now), but after the atexit handlers:
+    # jsii stops its Node.js kernel, which removes its files. Only the CDK CLI's own telemetry
+    # notes may be there.
+    left = sorted(path.name for path in assembly_tmpdir(default_synth).iterdir())
+    assert [name for name in left if not name.startswith("cdk-telemetry-")] == []
 
 
 def test_no_unacknowledged_cdk_nag_finding(default_synth: Path) -> None:
