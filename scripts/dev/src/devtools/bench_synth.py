@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from developer_roles.config.layout import (
     MAX_OUTPUTS,
@@ -438,7 +438,7 @@ class _NoPlugins:
         return None
 
 
-def probe_python(marks_file: Path, no_nag: bool, cprofile_file: Path | None) -> int:
+def probe_python(marks_file: Path, no_nag: bool, cprofile_file: Path | None) -> NoReturn:
     """Run ``app.main()`` in this process with timing hooks; write the marks as JSON.
 
     Runs in a child process started by :func:`phases` (``--probe-python``). Marks are epoch
@@ -520,7 +520,7 @@ def probe_python(marks_file: Path, no_nag: bool, cprofile_file: Path | None) -> 
         json.dumps({"marks": marks, "jsii": jsii_at, "kinds": kind, "mfa": mfa["seconds"]}),
         encoding="utf-8",
     )
-    return code
+    app_module.exit_now(code)  # ends as app.py does
 
 
 def _request_name(request: object) -> str:
