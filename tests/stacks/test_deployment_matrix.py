@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, CloudFormationValidatePlugin, Validations
 
 from developer_roles.config import CONTEXT_KEY, load_config
 from devtools.check_templates import (
@@ -57,8 +57,8 @@ def synthesize_in_process(mode: str, workdir: Path) -> Path:
     # As the CDK CLI runs the app: resources carry their construct path (aws:cdk:path), which
     # the acknowledgments of template-checks.yaml are scoped by.
     context: dict[str, Any] = {**APP_CONTEXT, "aws:cdk:enable-path-metadata": True}
-    # The CDK's built-in CloudFormation validation runs in-process (no CDK_VALIDATION here);
-    # this flag makes its findings errors instead of warnings.
+    # The CDK's built-in CloudFormation validation, registered here (the app and the test
+    # processes leave it off: tests/conftest.py), with its findings as errors, not warnings.
     context[VALIDATE_AGAINST_DEFAULT_RULES] = True
     if raw is None:
         cdk_json = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))
@@ -69,6 +69,7 @@ def synthesize_in_process(mode: str, workdir: Path) -> Path:
         config = load_config(None, CONFIG_FILE, workdir)
     outdir = workdir / "cdk.out" / slug(mode)
     app = App(context=context, outdir=str(outdir))
+    Validations.of(app).add_plugins(CloudFormationValidatePlugin())
     build_app(app, config, workdir)
     try:
         app.synth()
