@@ -9,16 +9,14 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from aws_cdk import App
-
 from developer_roles.config import CONTEXT_FILE_KEY, CONTEXT_KEY, ConfigError, load_config
 from stacks.app_builder import build_app, resolved
-from stacks.app_context import APP_CONTEXT, builtin_validation
+from stacks.app_context import new_app
 from stacks.profiles import PROFILES_FILE, render_profiles
 
 
 def main() -> int:
-    app = App(context=dict(APP_CONTEXT), builtin_cloud_formation_validation=builtin_validation())
+    app = new_app()
     try:
         config = load_config(
             app.node.try_get_context(CONTEXT_KEY),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from aws_cdk import App
+
 # A CloudFormation element records the call stack that created it ("creation stack"). In a
 # Python app that stack is the jsii runtime's JavaScript frames, never a line of Python, so the
 # metadata said "...jsii runtime, node internals..." for every element, and capturing it costs
@@ -23,3 +25,13 @@ def builtin_validation() -> bool:
     it off: the CDK CLI's ``--validation`` option defaults to true and overrides it.
     """
     return os.environ.get("CDK_VALIDATION", "").lower() == "true"
+
+
+def new_app(outdir: str | None = None) -> App:
+    """An App with :data:`APP_CONTEXT` and the built-in validation as :func:`builtin_validation`
+    says (``outdir``: the CDK's default, the CLI's ``CDK_OUTDIR``, when None)."""
+    return App(
+        context=dict(APP_CONTEXT),
+        outdir=outdir,
+        builtin_cloud_formation_validation=builtin_validation(),
+    )

@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, DefaultStackSynthesizer, Stack
+from aws_cdk import DefaultStackSynthesizer, Stack
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from developer_roles.config.layout import StackPlan
 from developer_roles.config.model import ConfigError, RoleSpec, StackSetSpec
-from stacks.app_context import APP_CONTEXT, builtin_validation
+from stacks.app_context import new_app
 from stacks.developer_roles_stack import DeveloperRolesStack
 from stacks.nag import add_checks
 
@@ -55,11 +55,7 @@ def roles_template(roles: Sequence[RoleSpec]) -> dict[str, Any]:
     # Its own scratch assembly: under `cdk synth` an App without outdir writes into the CLI's
     # (CDK_OUTDIR), where this template would sit as a stray *.template.json.
     with tempfile.TemporaryDirectory(prefix="stackset-roles-") as outdir:
-        app = App(
-            context=dict(APP_CONTEXT),
-            outdir=outdir,
-            builtin_cloud_formation_validation=builtin_validation(),
-        )
+        app = new_app(outdir)
         DeveloperRolesStack(
             app,
             "Roles",
