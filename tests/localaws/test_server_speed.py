@@ -2,7 +2,9 @@
 
 JSON templates are read as JSON, YAML ones still by PyYAML with moto's short-form intrinsics;
 attaching and detaching managed policies by ARN keeps moto's errors for unknown or unattached
-policies. The speed itself is measured by ``make bench-deploy``, not here.
+policies; the account of an access key is moto's answer, without IAM state made for partitions
+nobody used, and every account's AWS managed policies are moto's. The speed itself is measured
+by ``make bench-deploy``, not here.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 from botocore.exceptions import ClientError
+from moto import mock_aws
 from moto.cloudformation.utils import yaml_tag_constructor
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam import models as iam_models
 
 from localaws import moto_compat
+from localaws.compat import server_settings
 from localaws.testing import LocalAwsEnv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +103,55 @@ def test_attach_and_detach_by_arn_keep_moto_errors(aws: LocalAwsEnv, unique: str
     assert iam.list_attached_role_policies(RoleName=unique)["AttachedPolicies"] == []
     with pytest.raises(ClientError, match=f"Role {unique}-gone not found"):
         iam.attach_role_policy(RoleName=unique + "-gone", PolicyArn=POWER_USER)
+
+
+def test_the_account_of_an_access_key_is_moto_s_without_iam_state_for_unused_partitions() -> None:
+    moto_compat.tune_for_speed()
+    keys = {}
+    with mock_aws():
+        # Two accounts no other test uses, in two partitions.
+        for account, partition, region in (
+            ("135792468013", "aws", "eu-north-1"),
+            ("864209753186", "aws-cn", "cn-north-1"),
+        ):
+            backend = iam_models.iam_backends[account][partition]
+            backend.create_user(region, "dev")
+            keys[account] = (partition, backend.create_access_key("dev").access_key_id)
+        for account, (_, key) in keys.items():
+            assert iam_models.get_account_id_from(key) == account
+        assert iam_models.get_account_id_from("AKIANOTAKEYOFANYONE0") == DEFAULT_ACCOUNT_ID
+        made = {account: sorted(dict.keys(iam_models.iam_backends[account])) for account in keys}
+        assert made == {account: [partition] for account, (partition, _) in keys.items()}
+        # moto's own lookup gives the same answers (and makes the other partitions' state).
+        for account, (_, key) in keys.items():
+            assert server_settings.moto_account_of_access_key(key) == account
+        assert (
+            server_settings.moto_account_of_access_key("AKIANOTAKEYOFANYONE0") == DEFAULT_ACCOUNT_ID
+        )
+
+
+def test_every_account_starts_with_moto_s_aws_managed_policies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    moto_compat.tune_for_speed()
+
+    def table(policies: list[iam_models.ManagedPolicy]) -> dict[str, tuple[object, ...]]:
+        return {
+            p.arn: (
+                p.path,
+                p.default_version_id,
+                [(v.version_id, v.document) for v in p.versions],
+                p.create_date,
+                p.update_date,
+            )
+            for p in policies
+        }
+
+    with mock_aws():
+        for account, partition in (("135792468013", "aws"), ("864209753186", "aws-us-gov")):
+            backend = iam_models.iam_backends[account][partition]
+            ours = table(backend.aws_managed_policies)
+            assert len(ours) > 1000
+            assert POWER_USER.replace("aws", partition, 1) in ours
+            assert ours == table(server_settings.moto_init_aws_policies(backend))
