@@ -84,9 +84,16 @@ class Accounts:
     assume_role: str | None = None  # ARN template with {account} (and {region})
     _sessions: dict[str, boto3.Session | None] = field(default_factory=dict, init=False)
     _caller: tuple[str, str] | None = field(default=None, init=False)
+    # One session of the default credentials and one client per account, service and region:
+    # each new session reads botocore's endpoint data again, and each new client its service
+    # model and method table (a command's checks ask for IAM in the same account several times).
+    _base_session: boto3.Session | None = field(default=None, init=False)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict, init=False)
 
     def _base(self) -> boto3.Session:
-        return open_session(self.profile, self.region)
+        if self._base_session is None:
+            self._base_session = open_session(self.profile, self.region)
+        return self._base_session
 
     def caller(self) -> tuple[str, str]:
         """(account, ARN) of the default credentials, or :class:`BadInput` without any."""
@@ -142,11 +149,15 @@ class Accounts:
         session = self.session(account)
         if session is None:
             return None
-        return session.client(
-            service,  # type: ignore[call-overload]
-            region_name=region or self.region or session.region_name or "us-east-1",
-            config=_CONFIG,
-        )
+        region_name = region or self.region or session.region_name or "us-east-1"
+        key = (account, service, region_name)
+        if key not in self._clients:
+            self._clients[key] = session.client(
+                service,  # type: ignore[call-overload]
+                region_name=region_name,
+                config=_CONFIG,
+            )
+        return self._clients[key]
 
     def reach(self, account: str, service: str, region: str | None = None) -> Any:
         """A client in an account known to be reachable (``session`` is not None)."""
