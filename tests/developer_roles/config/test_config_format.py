@@ -3,8 +3,12 @@ configuration reference (docs/configuration.md)."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ import pytest
 import yaml
 
 from developer_role import iam_rules
-from developer_roles.config import APP_TAG_KEY, ConfigError, managed_policies, validate
+from developer_roles.config import APP_TAG_KEY, ConfigError, managed_policies, regions, validate
 from developer_roles.config import format as config_format
 from developer_roles.config.schema import objects
 
@@ -191,3 +195,50 @@ def test_a_value_the_schema_refuses_the_validator_refuses(key: str, value: objec
     assert list(schema_validator().iter_errors(raw))
     with pytest.raises(ConfigError):
         validate(raw)
+
+
+def botocore_partitions() -> dict[str, str]:
+    """What botocore's own loader reads, in a process of its own (botocore fixes ~/.aws/models
+    when it is imported): the regions module no longer imports it."""
+    program = (
+        "import json, os, botocore.loaders; "
+        "data = botocore.loaders.create_loader(os.environ.get('AWS_DATA_PATH'))"
+        ".load_data('partitions'); "
+        "print(json.dumps({r: p['id'] for p in data['partitions'] for r in p['regions'] "
+        "if not r.startswith('aws-')}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    found: dict[str, str] = json.loads(done.stdout)
+    return found
+
+
+@pytest.mark.parametrize("where", ["botocore", "AWS_DATA_PATH", "~/.aws/models"])
+def test_regions_come_from_where_botocore_s_loader_finds_them(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botocore
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    if where != "botocore":
+        # A replacement file with a region botocore's own does not have, gzipped as botocore
+        # ships some of its data.
+        data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+        data["partitions"][0]["regions"]["xx-test-9"] = {"description": "a test region"}
+        folder = tmp_path / "home" / ".aws" / "models" if where == "~/.aws/models" else tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "partitions.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
+        if where == "AWS_DATA_PATH":
+            monkeypatch.setenv(
+                "AWS_DATA_PATH", f"{tmp_path / 'nothing-here'}{os.pathsep}{tmp_path}"
+            )
+    regions.region_partitions.cache_clear()
+    try:
+        ours = dict(regions.region_partitions())
+    finally:
+        regions.region_partitions.cache_clear()
+    assert ours == botocore_partitions()
+    assert ("xx-test-9" in ours) is (where != "botocore")
+    assert ours["eu-north-1"] == "aws"
