@@ -17,7 +17,7 @@ def accounts(monkeypatch: pytest.MonkeyPatch) -> Accounts:
     # Static keys (no request is made): clients are built, never called.
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE01")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key-id")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
     accounts = Accounts(region="eu-north-1")
     accounts._caller = (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/operator")  # as if asked once

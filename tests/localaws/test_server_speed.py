@@ -119,14 +119,14 @@ def test_the_account_of_an_access_key_is_moto_s_without_iam_state_for_unused_par
             keys[account] = (partition, backend.create_access_key("dev").access_key_id)
         for account, (_, key) in keys.items():
             assert iam_models.get_account_id_from(key) == account
-        assert iam_models.get_account_id_from("AKIANOTAKEYOFANYONE0") == DEFAULT_ACCOUNT_ID
+        assert iam_models.get_account_id_from("no-such-access-key") == DEFAULT_ACCOUNT_ID
         made = {account: sorted(dict.keys(iam_models.iam_backends[account])) for account in keys}
         assert made == {account: [partition] for account, (partition, _) in keys.items()}
         # moto's own lookup gives the same answers (and makes the other partitions' state).
         for account, (_, key) in keys.items():
             assert server_settings.moto_account_of_access_key(key) == account
         assert (
-            server_settings.moto_account_of_access_key("AKIANOTAKEYOFANYONE0") == DEFAULT_ACCOUNT_ID
+            server_settings.moto_account_of_access_key("no-such-access-key") == DEFAULT_ACCOUNT_ID
         )
 
 

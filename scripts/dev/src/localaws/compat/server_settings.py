@@ -90,8 +90,8 @@ def _account_of_access_key(access_key: str) -> str:
     """moto's ``get_account_id_from``, without making IAM state the lookup does not need.
 
     moto finds the account of a request's access key by reading ``access_keys`` of every
-    account's IAM state in every partition (eight), and reading one makes it: each account a
-    request touched got eight IAM states, each with its own copy of the 1,300 AWS managed
+    account's IAM state in every partition (six), and reading one makes it: each account a
+    request touched got six IAM states, each with its own copy of the 1,300 AWS managed
     policies (about 0.5 CPU-s each, half of the session server's time in an end-to-end module).
     A partition's state that does not exist yet holds no access key, so it is skipped unmade;
     the answer is the same.
@@ -108,7 +108,8 @@ def _account_of_access_key(access_key: str) -> str:
 def _aws_managed_policies() -> dict[str, Any]:
     """moto's table of AWS managed policies, decoded once (moto decodes it for each IAM state).
     Read only: each IAM state still builds its own policy objects from it."""
-    return dict(json.loads(aws_managed_policies_data))
+    table: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return table
 
 
 def _init_aws_policies(self: Any) -> list[Any]:

@@ -42,12 +42,11 @@ def _load_data(name: str) -> Any | None:
     """botocore's data file ``name`` (``.json``, else ``.json.gz``) from the first folder that
     has it, as ``Loader.load_data`` finds it; None when none has it."""
     for folder in _data_folders():
-        for path, read in (
-            (folder / f"{name}.json", Path.read_bytes),
-            (folder / f"{name}.json.gz", lambda p: gzip.decompress(p.read_bytes())),
-        ):
-            if path.is_file():
-                return json.loads(read(path).decode("utf-8"))
+        plain, packed = folder / f"{name}.json", folder / f"{name}.json.gz"
+        if plain.is_file():
+            return json.loads(plain.read_bytes())
+        if packed.is_file():
+            return json.loads(gzip.decompress(packed.read_bytes()))
     return None
 
 
