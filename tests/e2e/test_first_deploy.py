@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,63 @@ def deploy_through_tee(op: Operator, approve: str | None) -> tuple[int, str]:
     finally:
         terminal.end()
     return status, terminal.output
+
+
+# When the endpoint goes away, cdk deploy retries each CloudFormation call with its own fixed
+# backoff (7 attempts over about 45 s; the CLI offers no setting for it) before it gives up. So the
+# deploy cut off mid-way runs in a thread from the module's first test on, beside the others, and
+# its test (the module's last) reads what it showed: the wait is not an idle test worker.
+CUT_OFF_TEST = "test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state"
+
+
+def deploy_until_the_endpoint_stops(work: Path) -> tuple[int, str]:
+    """``developer-roles deploy`` of three principals on a real terminal, in a local AWS of its
+    own that stops once the deploy is approved: its exit status and everything it showed."""
+    server, aws = started_for(ACCOUNT, work / "localaws")
+    stopped = False
+    try:
+        boot = recipe.bootstrap(aws, work / "boot.out")
+        assert boot.returncode == 0, boot.output
+        config = work / "devs.yaml"
+        names = [f"arn:aws:iam::{ACCOUNT}:user/dev{i}" for i in range(3)]
+        for name in names:
+            aws.client("iam").create_user(UserName=name.rsplit("/", 1)[1])
+        config.write_text(yaml.safe_dump({"account": ACCOUNT, "principals": names}))
+        command = [
+            str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
+            "deploy",
+            f"--output={work / 'cdk.out'}",
+            "--",
+            "-c",
+            f"developerRolesFile={config}",
+        ]
+        terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
+        try:
+            terminal.child.timeout = 300
+            # Synthesized, summarized and approved: the endpoint goes away as cdk deploy starts.
+            terminal.wait_for(PROMPT)
+            server.stop()
+            stopped = True
+            terminal.type("y")
+            status, _ = terminal.finish()
+        finally:
+            terminal.end()
+    finally:
+        if not stopped:
+            server.stop()
+    return status, terminal.output
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deploy_cut_off(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Future[tuple[int, str]] | None]:
+    """The cut-off deploy, started when the module starts if its test is selected."""
+    if not any(item.name == CUT_OFF_TEST for item in request.session.items):
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-cut-off") as pool:
+        yield pool.submit(deploy_until_the_endpoint_stops, tmp_path_factory.mktemp("cut-off"))
 
 
 def test_readme_steps_deploy_to_your_own_account(operator):
@@ -278,44 +336,13 @@ def test_the_example_configuration_is_named_before_anything_is_written_or_deploy
     assert "note: the configuration targets 123456789012, the example account" in (preflight.stderr)
 
 
-def test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state(tmp_path):
-    server, aws = started_for(ACCOUNT, tmp_path / "localaws")
-    stopped = False
-    try:
-        boot = recipe.bootstrap(aws, tmp_path / "boot.out")
-        assert boot.returncode == 0, boot.output
-        config = tmp_path / "devs.yaml"
-        names = [f"arn:aws:iam::{ACCOUNT}:user/dev{i}" for i in range(3)]
-        for name in names:
-            aws.client("iam").create_user(UserName=name.rsplit("/", 1)[1])
-        config.write_text(yaml.safe_dump({"account": ACCOUNT, "principals": names}))
-        command = [
-            str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
-            "deploy",
-            f"--output={tmp_path / 'cdk.out'}",
-            "--",
-            "-c",
-            f"developerRolesFile={config}",
-        ]
-        terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
-        try:
-            terminal.child.timeout = 300
-            # Synthesized, summarized and approved: the endpoint goes away as cdk deploy starts.
-            terminal.wait_for(PROMPT)
-            server.stop()
-            stopped = True
-            terminal.type("y")
-            status, _ = terminal.finish()
-        finally:
-            terminal.end()
-    finally:
-        if not stopped:
-            server.stop()
-    lines = [line for line in terminal.output.splitlines() if line.strip()]
+def test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state(
+    deploy_cut_off: Future[tuple[int, str]],
+) -> None:
+    status, output = deploy_cut_off.result()
+    lines = [line for line in output.splitlines() if line.strip()]
     assert status == 1
-    assert lines[-2] == "developer-roles deploy: cdk deploy failed; the stacks now:", (
-        terminal.output[-2000:]
-    )
+    assert lines[-2] == "developer-roles deploy: cdk deploy failed; the stacks now:", output[-2000:]
     assert lines[-1].startswith("developer-roles deploy: DeveloperRoles: state unknown ("), lines[
         -1
     ]
