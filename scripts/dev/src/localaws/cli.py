@@ -20,9 +20,11 @@ account).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from localaws.server import (
     DEFAULT_ACCOUNT,
@@ -74,6 +76,16 @@ def _print_env(local: LocalAws, account: str) -> int:
     return 0
 
 
+def _end_without_teardown() -> NoReturn:
+    """End the server's process once ``serve`` has let go of all it held (its socket, state
+    file and lock), without the interpreter's teardown of moto's objects: that took 0.4 s, and
+    ``localaws stop`` waits for the process to end."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     state_dir: Path = args.state_dir
@@ -81,7 +93,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "serve":
             serve(state_dir, accounts=accounts, region=args.region, lock_fd=args.lock_fd)
-            return 0
+            _end_without_teardown()
         if args.command == "start":
             local = LocalAws.start(state_dir, accounts=accounts, region=args.region)
             print(f"local AWS running: {local.endpoint_url} (pid {local.pid})")

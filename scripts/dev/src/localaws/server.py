@@ -271,7 +271,9 @@ def serve(
     )
     _write_private(state_dir / STATE_FILE, state.to_json())
     try:
-        server.serve_forever()
+        # A stop (SIGTERM) is noticed at the loop's next poll: every 50 ms, not the default 0.5 s
+        # that each `localaws stop` (and each test's server) waited for.
+        server.serve_forever(poll_interval=0.05)
     finally:
         server.server_close()
         with contextlib.suppress(FileNotFoundError):
