@@ -94,7 +94,9 @@ class _NotAws(http.server.BaseHTTPRequestHandler):
 def not_aws() -> Iterator[str]:
     """A loopback endpoint that answers every call with something that is not AWS's XML."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
