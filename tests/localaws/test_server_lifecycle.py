@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from localaws import server as server_module
 from localaws.server import LocalAws, LocalAwsError, ServerState
 
 
@@ -154,6 +155,19 @@ def test_stop_of_a_server_that_died_does_not_signal_its_reused_pid(tmp_path, bys
     # and the folder is free again: a new server starts there
     again = LocalAws.start(state_dir)
     again.stop()
+
+
+def test_a_server_that_ended_but_was_not_yet_collected_counts_as_stopped():
+    """A server that ``localaws start`` left behind is collected by init when it ends, which in
+    some containers takes a second or more; until then it is a zombie, whose descriptors (the
+    lock, the socket) are closed. ``stop`` and ``status`` treat it as ended."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, ended.pid, os.WEXITED | os.WNOWAIT)  # ended, left uncollected
+        assert not server_module._alive(ended.pid)
+    finally:
+        ended.wait()
+    assert server_module._alive(os.getpid())
 
 
 # A developer's shell, set up for real AWS: a profile this machine does not have, a session, and

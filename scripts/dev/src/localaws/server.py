@@ -363,23 +363,34 @@ def _proves_identity(state: ServerState) -> bool:
     )
 
 
-def _start_ticks(pid: int) -> str | None:
-    """The process's start time in clock ticks (Linux ``/proc``), which a reused pid changes."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (Linux), from the state on."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks (Linux ``/proc``), which a reused pid changes."""
+    fields = _proc_stat(pid)
+    return None if fields is None else fields[19]
 
 
 def _alive(pid: int) -> bool:
+    """Whether the process still runs. A zombie has ended (its descriptors, the lock among
+    them, are closed) and only waits for its parent to collect it: a server that ``localaws
+    start`` left behind is collected by the system's init, which in some containers takes a
+    second or more, and ``stop`` need not wait for that."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    fields = _proc_stat(pid)
+    return fields is None or fields[0] not in ("Z", "X")
 
 
 @dataclass
