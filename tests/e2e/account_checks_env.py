@@ -17,6 +17,19 @@ from localaws.testing import Developer, LocalAwsEnv
 CHECKS = Path(sys.executable).parent / "developer-roles"  # the installed command
 
 
+def deploy_command(output: Path, config: Path, *options: str) -> list[str]:
+    """``developer-roles deploy --output=OUTPUT OPTIONS -- -c developerRolesFile=CONFIG``."""
+    return [
+        str(CHECKS),
+        "deploy",
+        f"--output={output}",
+        *options,
+        "--",
+        "-c",
+        f"developerRolesFile={config}",
+    ]
+
+
 def fresh_account(local_aws: LocalAwsEnv, name: str) -> LocalAwsEnv:
     """A new, empty account of the same local AWS (only its localaws-admin user exists)."""
     digits = str(int(hashlib.sha256(name.encode()).hexdigest(), 16))[:11]

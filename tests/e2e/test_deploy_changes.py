@@ -27,12 +27,11 @@ import pytest
 
 from localaws import recipe
 from localaws.testing import LocalAwsEnv
-from tests.e2e.account_checks_env import run_checks
+from tests.e2e.account_checks_env import deploy_command, run_checks
 
 pytestmark = pytest.mark.e2e
 
 REGION = "eu-west-2"
-COMMAND = str(recipe.REPO / ".venv" / "bin" / "developer-roles")
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 BOUNDARY_DOCUMENT = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -89,15 +88,7 @@ class World:
         path = self.work / "devs.json"
         path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         return subprocess.run(
-            [
-                COMMAND,
-                "deploy",
-                f"--output={self.work / 'cdk.out'}",
-                *args,
-                "--",
-                "-c",
-                f"developerRolesFile={path}",
-            ],
+            deploy_command(self.work / "cdk.out", path, *args),
             cwd=recipe.REPO,
             env=recipe._tool_path(self.aws.env()),
             stdin=subprocess.DEVNULL,

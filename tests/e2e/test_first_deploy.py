@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from localaws import recipe
 from localaws.server import LocalAws
 from localaws.testing import Credentials, LocalAwsEnv
-from tests.e2e.account_checks_env import delete_developer
+from tests.e2e.account_checks_env import delete_developer, deploy_command
 from tests.e2e.terminal import AWS_CLI, Terminal
 
 pytestmark = pytest.mark.e2e
@@ -135,14 +135,7 @@ def deploy_until_the_endpoint_stops(work: Path) -> tuple[int, str]:
         for name in names:
             aws.client("iam").create_user(UserName=name.rsplit("/", 1)[1])
         config.write_text(yaml.safe_dump({"account": ACCOUNT, "principals": names}))
-        command = [
-            str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
-            "deploy",
-            f"--output={work / 'cdk.out'}",
-            "--",
-            "-c",
-            f"developerRolesFile={config}",
-        ]
+        command = deploy_command(work / "cdk.out", config)
         terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
         try:
             terminal.child.timeout = 300

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from localaws import recipe
 from localaws.testing import LocalAwsEnv
-from tests.e2e.account_checks_env import fresh_account, write_config
+from tests.e2e.account_checks_env import deploy_command, fresh_account, write_config
 from tests.e2e.terminal import Terminal
 
 pytestmark = pytest.mark.e2e
@@ -104,14 +104,7 @@ def test_without_a_terminal_broadening_changes_are_refused(account, tmp_path):
     aws = account
     dev = aws.create_developer("dep-noterm")
     config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
-    command = [
-        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
-        "deploy",
-        f"--output={tmp_path / 'out'}",
-        "--",
-        "-c",
-        f"developerRolesFile={config}",
-    ]
+    command = deploy_command(tmp_path / "out", config)
     done = subprocess.run(
         command,
         cwd=recipe.REPO,
@@ -167,16 +160,7 @@ def test_ctrl_c_during_the_deploy_exits_130_with_each_stacks_state(account, tmp_
     aws = account
     dev = aws.create_developer("dep-interrupted")
     config = write_config(tmp_path / "roles.json", aws.account_id, [dev.arn])
-    command = [
-        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
-        "deploy",
-        f"--output={tmp_path / 'out'}",
-        "--require-approval",
-        "never",
-        "--",
-        "-c",
-        f"developerRolesFile={config}",
-    ]
+    command = deploy_command(tmp_path / "out", config, "--require-approval", "never")
     terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
     try:
         terminal.child.timeout = 300
@@ -218,16 +202,7 @@ def test_ctrl_c_during_synthesis_is_one_line_without_the_childrens_tracebacks(ac
         "signal.pause()\n"
     )
     fake_cdk.chmod(0o755)
-    command = [
-        str(recipe.REPO / ".venv" / "bin" / "developer-roles"),
-        "deploy",
-        "--cdk",
-        str(fake_cdk),
-        f"--output={tmp_path / 'out'}",
-        "--",
-        "-c",
-        f"developerRolesFile={config}",
-    ]
+    command = deploy_command(tmp_path / "out", config, "--cdk", str(fake_cdk))
     terminal = Terminal(command, recipe._tool_path(aws.env()), recipe.REPO)
     try:
         terminal.child.timeout = 120
