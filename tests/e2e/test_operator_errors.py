@@ -13,7 +13,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 
 from localaws.testing import LocalAwsEnv
 from tests.e2e.account_checks_env import CHECKS, fresh_account
+from tests.loopback import serving
 
 VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
@@ -93,15 +93,8 @@ class _NotAws(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def not_aws() -> Iterator[str]:
     """A loopback endpoint that answers every call with something that is not AWS's XML."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(_NotAws) as url:
+        yield url
 
 
 def test_bootstrap_without_the_cdk_cli_is_one_line_before_any_aws_call(tmp_path):

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import io
+import json
 import sys
+import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mfa_assume import flow
 from mfa_assume.credentials import Credentials
+from tests.loopback import serving
 
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 ACCOUNT = "123456789012"
@@ -242,3 +247,40 @@ def moto_endpoint():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+SIGNIN_TOKEN = "SIGNIN+TOKEN/secret=="
+
+
+class Federation:
+    """A federation endpoint on loopback: answers ``status``/``body``, records each query."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body = json.dumps({"SigninToken": SIGNIN_TOKEN}).encode()
+        self.queries: list[dict[str, str]] = []
+        self.url = ""  # set while it is served
+
+    def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urllib.parse.urlsplit(self.path)
+                outer.queries.append(dict(urllib.parse.parse_qsl(parts.query)))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", str(len(outer.body)))
+                self.end_headers()
+                self.wfile.write(outer.body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                del format, args
+
+        return Handler
+
+
+@pytest.fixture
+def federation() -> Iterator[Federation]:
+    endpoint = Federation()
+    with serving(endpoint.handler()) as endpoint.url:
+        yield endpoint

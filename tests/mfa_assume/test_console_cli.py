@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import http.server
 import io
 import json
 import os
 import sys
-import threading
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,52 +20,18 @@ import pytest
 from mfa_assume import cache, console_cli, flow
 from mfa_assume.request import Options, build_request
 
-from .conftest import PROFILE, ROLE, TEMP_KEY_ID, TEMP_SECRET, TEMP_TOKEN, RecordingFactory
+from .conftest import (
+    PROFILE,
+    ROLE,
+    SIGNIN_TOKEN,
+    TEMP_KEY_ID,
+    TEMP_SECRET,
+    TEMP_TOKEN,
+    RecordingFactory,
+)
 from .test_assume_role import CLOSED_PORT, ENTRY, run
 
-SIGNIN_TOKEN = "SIGNIN+TOKEN/secret=="
 EXIT_INPUT, EXIT_CANNOT_SIGN_IN, EXIT_NO_BROWSER, EXIT_UNREACHABLE, EXIT_AWS = 2, 13, 14, 10, 1
-
-
-class Federation:
-    """A federation endpoint on loopback: answers ``status``/``body``, records each query."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.body = json.dumps({"SigninToken": SIGNIN_TOKEN}).encode()
-        self.queries: list[dict[str, str]] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                outer.queries.append(dict(urllib.parse.parse_qsl(parts.query)))
-                self.send_response(outer.status)
-                self.send_header("Content-Length", str(len(outer.body)))
-                self.end_headers()
-                self.wfile.write(outer.body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                del format, args
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        # shutdown() waits for the loop's next poll: 50 ms, not the default 0.5 s per test
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def federation() -> Iterator[Federation]:
-    endpoint = Federation()
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture

@@ -33,12 +33,12 @@ from tests.local_users import LocalUser, local_users
 from .conftest import (
     DEFAULT_CREDENTIALS,
     PROFILE,
+    SIGNIN_TOKEN,
     STACK_CONFIG,
     TEMP_KEY_ID,
     TEMP_SECRET,
     TEMP_TOKEN,
 )
-from .test_console_cli import SIGNIN_TOKEN, Federation
 
 WAIT = 60.0  # bound on each wait for the helper or its browser; never reached when all is well
 
@@ -61,13 +61,6 @@ def place() -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["rm", "-rf", "--one-file-system", str(folder)], check=False)
-
-
-@pytest.fixture
-def federation() -> Iterator[Federation]:
-    endpoint = Federation()
-    yield endpoint
-    endpoint.close()
 
 
 def victim_setup(place: Path) -> dict[str, str]:
