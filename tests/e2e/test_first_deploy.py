@@ -119,9 +119,6 @@ def deploy_through_tee(op: Operator, approve: str | None) -> tuple[int, str]:
 # backoff (7 attempts over about 45 s; the CLI offers no setting for it) before it gives up. So the
 # deploy cut off mid-way runs in a thread from the module's first test on, beside the others, and
 # its test (the module's last) reads what it showed: the wait is not an idle test worker.
-CUT_OFF_TEST = "test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state"
-
-
 def deploy_until_the_endpoint_stops(work: Path) -> tuple[int, str]:
     """``developer-roles deploy`` of three principals on a real terminal, in a local AWS of its
     own that stops once the deploy is approved: its exit status and everything it showed."""
@@ -158,7 +155,8 @@ def deploy_cut_off(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Future[tuple[int, str]] | None]:
     """The cut-off deploy, started when the module starts if its test is selected."""
-    if not any(item.name == CUT_OFF_TEST for item in request.session.items):
+    test = test_the_local_aws_stopping_mid_deploy_ends_with_each_stack_and_its_state
+    if not any(getattr(item, "function", None) is test for item in request.session.items):
         yield None
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-cut-off") as pool:

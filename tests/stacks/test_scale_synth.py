@@ -30,11 +30,7 @@ def synthesize(arns: list[str], outdir: Path) -> dict[str, str]:
     assembly = app.synth()
     placement: dict[str, str] = {}
     for stack in assembly.stacks:
-        # The template as written to the assembly, read from its file: ``stack.template`` would
-        # carry each template across jsii's process boundary again (a third of this module).
-        path = Path(assembly.directory) / stack.template_file
-        template = json.loads(path.read_text(encoding="utf-8"))
-        for resource in template["Resources"].values():
+        for resource in stack.template["Resources"].values():
             if resource["Type"] == "AWS::IAM::Role":
                 statement = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
                 placement[statement["Principal"]["AWS"]] = stack.stack_name
